@@ -1,0 +1,210 @@
+// Package cli is the gatehouse command line: it parses flags and runs the
+// serve, validate and version commands. cmd/gatehouse is a thin main.
+//
+//	gatehouse serve -c gatehouse.yaml [--listen addr] [--log-level level]
+//	gatehouse validate -c gatehouse.yaml
+//	gatehouse version
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/gateway"
+)
+
+// version is set at build time with
+// -ldflags "-X github.com/gatehouse/gatehouse/internal/cli.version=...".
+var version = "dev"
+
+const usage = `usage: gatehouse <command> [flags]
+
+commands:
+  serve     -c gatehouse.yaml [--listen addr] [--admin addr] [--log-level debug|info|warn|error]
+  validate  -c gatehouse.yaml
+  version
+`
+
+// Run runs the gatehouse command line with args (without the program name)
+// and returns the exit code.
+func Run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "validate":
+		return validate(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "gatehouse %s\n", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+type commonFlags struct {
+	config string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "c", "gatehouse.yaml", "config file")
+	fs.StringVar(&c.config, "config", "gatehouse.yaml", "config file")
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf commonFlags
+	cf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(cf.config)
+	if err == nil {
+		_, err = gateway.NewPlan(cfg, nil)
+	}
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d APIs)\n", cf.config, len(cfg.APIs))
+	return 0
+}
+
+// printErrors prints joined errors one per line.
+func printErrors(w io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(w, line)
+	}
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf commonFlags
+	cf.register(fs)
+	listen := fs.String("listen", "", "address to serve APIs on (overrides the config's listen)")
+	admin := fs.String("admin", "", "admin listener for /healthz and /readyz (overrides the config's admin)")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(stderr, "gatehouse: --log-level %q: use debug, info, warn or error\n", *level)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	cfg, err := config.Load(cf.config)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	if *listen != "" {
+		if err := config.CheckListen(*listen); err != nil {
+			fmt.Fprintf(stderr, "gatehouse: --listen: %v\n", err)
+			return 2
+		}
+		cfg.Listen = *listen
+	}
+	if *admin != "" {
+		if err := config.CheckListen(*admin); err != nil {
+			fmt.Fprintf(stderr, "gatehouse: --admin: %v\n", err)
+			return 2
+		}
+		cfg.Admin = *admin
+	}
+	sinks := gateway.NewLogSinks(stdout)
+	defer sinks.Close()
+	plan, err := gateway.NewPlan(cfg, sinks)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	gw := gateway.New(plan, gateway.Options{Logger: log})
+	defer gw.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serveUntil(ctx, cfg, plan, gw, log); err != nil {
+		log.Error("gatehouse stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// ShutdownTimeout bounds how long in-flight requests may take to finish
+// after SIGTERM.
+const ShutdownTimeout = 30 * time.Second
+
+func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           gw,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	var ready atomic.Bool
+	var adminSrv *http.Server
+	errc := make(chan error, 2)
+	if cfg.Admin != "" {
+		aln, err := net.Listen("tcp", cfg.Admin)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen admin %s: %w", cfg.Admin, err)
+		}
+		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready), ReadHeaderTimeout: 5 * time.Second}
+		go func() { errc <- adminSrv.Serve(aln) }()
+	}
+	go func() { errc <- srv.Serve(ln) }()
+	ready.Store(true)
+
+	log.Info("gatehouse serving", "version", version, "listen", ln.Addr().String(), "admin", cfg.Admin, "region", cfg.Region, "account", cfg.AccountID)
+	for _, line := range plan.StageURLs(ln.Addr().String()) {
+		log.Info(line)
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	ready.Store(false)
+	log.Info("shutting down: waiting for in-flight requests", "timeout", ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if adminSrv != nil {
+		_ = adminSrv.Shutdown(sctx)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,403 @@
+// Package config loads gatehouse.yaml: the listener, region and account,
+// the APIs with their stages and definitions, and custom domains. Loading
+// is strict: unknown keys and bad values are errors with file, line,
+// column and field path, all reported in one run.
+package config
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"math/big"
+	"net"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/openapi"
+	"github.com/gatehouse/gatehouse/internal/yamlx"
+)
+
+// Defaults for keys left out of gatehouse.yaml.
+const (
+	DefaultListen    = "127.0.0.1:8080"
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "123456789012"
+)
+
+// Config is a loaded and validated gatehouse.yaml.
+type Config struct {
+	File      string
+	Listen    string
+	Admin     string // "" means no admin listener
+	Region    string
+	AccountID string
+	APIs      []*model.API
+	Domains   []Domain
+}
+
+// Domain is a custom domain name with its base path mappings.
+type Domain struct {
+	Name     string
+	Mappings []BasePathMapping
+}
+
+// BasePathMapping maps the first path segment(s) of a custom domain to an
+// API stage, as API Gateway's base path mappings do. An empty BasePath is
+// the root mapping ("(none)" on AWS).
+type BasePathMapping struct {
+	BasePath string
+	API      *model.API
+	Stage    string
+}
+
+// fileDoc is gatehouse.yaml as written.
+type fileDoc struct {
+	Listen    string      `yaml:"listen"`
+	Admin     string      `yaml:"admin"`
+	Region    string      `yaml:"region"`
+	AccountID string      `yaml:"accountId"`
+	APIs      []apiDoc    `yaml:"apis"`
+	Domains   []domainDoc `yaml:"domains"`
+}
+
+type apiDoc struct {
+	Name       string              `yaml:"name,required"`
+	ID         string              `yaml:"id"`
+	Protocol   string              `yaml:"protocol"`
+	Definition string              `yaml:"definition"`
+	Routes     *yaml.Node          `yaml:"routes"`
+	Stages     map[string]stageDoc `yaml:"stages"`
+}
+
+type stageDoc struct {
+	Variables map[string]string `yaml:"variables"`
+	AccessLog *accessLogDoc     `yaml:"accessLog"`
+}
+
+type accessLogDoc struct {
+	Format      string `yaml:"format"`
+	Destination string `yaml:"destination"`
+}
+
+type domainDoc struct {
+	Name             string       `yaml:"name,required"`
+	BasePathMappings []mappingDoc `yaml:"basePathMappings,required"`
+}
+
+type mappingDoc struct {
+	BasePath string `yaml:"basePath"`
+	API      string `yaml:"api,required"`
+	Stage    string `yaml:"stage,required"`
+}
+
+// inlineRouteDoc is one entry of an API's inline routes.
+type inlineRouteDoc struct {
+	Integration *yaml.Node `yaml:"integration,required"`
+}
+
+var (
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	accountRE   = regexp.MustCompile(`^\d{12}$`)
+	apiIDRE     = regexp.MustCompile(`^[a-z0-9]{10}$`)
+	stageNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	varNameRE   = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+	// AWS allows these characters in stage variable values.
+	varValueRE = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{0,512}$`)
+	routeKeyRE = regexp.MustCompile(`^(GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|ANY) (/\S*)$`)
+)
+
+// Load reads and validates the config file at path, loading every API
+// definition it names (relative paths are relative to the file).
+func Load(path string) (*Config, error) {
+	root, err := yamlx.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	return Decode(path, root)
+}
+
+// Decode validates a parsed config document.
+func Decode(file string, root *yaml.Node) (*Config, error) {
+	es := &yamlx.Errors{File: file}
+	var d fileDoc
+	yamlx.Decode(es, root, "", &d)
+	c := &Config{File: file, Listen: d.Listen, Admin: d.Admin, Region: d.Region, AccountID: d.AccountID}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	if c.AccountID == "" {
+		c.AccountID = DefaultAccountID
+	}
+	at := func(key string) *yaml.Node {
+		if n := yamlx.Lookup(root, key); n != nil {
+			return n
+		}
+		return root
+	}
+	if err := CheckListen(c.Listen); err != nil {
+		es.Add(at("listen"), "listen", "%v", err)
+	}
+	if c.Admin != "" {
+		if err := CheckListen(c.Admin); err != nil {
+			es.Add(at("admin"), "admin", "%v", err)
+		}
+	}
+	if !regionRE.MatchString(c.Region) {
+		es.Add(at("region"), "region", "%q is not a region name like us-east-1", c.Region)
+	}
+	if !accountRE.MatchString(c.AccountID) {
+		es.Add(at("accountId"), "accountId", "%q must be 12 digits (quote it in YAML)", c.AccountID)
+	}
+	apisNode := yamlx.Lookup(root, "apis")
+	if len(d.APIs) == 0 && es.Len() == 0 {
+		es.Add(root, "apis", "at least one API is required")
+	}
+	dir := filepath.Dir(file)
+	names := map[string]bool{}
+	ids := map[string]bool{}
+	for i, ad := range d.APIs {
+		field := fmt.Sprintf("apis[%d]", i)
+		var n *yaml.Node = root
+		if apisNode != nil && i < len(apisNode.Content) {
+			n = apisNode.Content[i]
+		}
+		api := decodeAPI(es, n, field, dir, ad)
+		if api == nil {
+			continue
+		}
+		if names[api.Name] {
+			es.Add(n, field+".name", "duplicate API name %q", api.Name)
+		}
+		if ids[api.ID] {
+			es.Add(n, field+".id", "duplicate API id %q", api.ID)
+		}
+		names[api.Name], ids[api.ID] = true, true
+		c.APIs = append(c.APIs, api)
+	}
+	c.Domains = decodeDomains(es, yamlx.Lookup(root, "domains"), d.Domains, c.APIs)
+	if err := es.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CheckListen validates a host:port listen address.
+func CheckListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %v", addr, err)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil || port == "" {
+		return fmt.Errorf("%q has no valid port", addr)
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return fmt.Errorf("%q: host must be an IP address or localhost", addr)
+	}
+	return nil
+}
+
+func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *model.API {
+	at := func(key string) *yaml.Node {
+		if v := yamlx.Lookup(n, key); v != nil {
+			return v
+		}
+		return n
+	}
+	api := &model.API{Name: ad.Name, ID: ad.ID, Protocol: model.Protocol(strings.ToUpper(ad.Protocol))}
+	if api.Name == "" {
+		return nil // already reported as missing
+	}
+	if api.ID == "" {
+		api.ID = DeriveID(api.Name)
+	} else if !apiIDRE.MatchString(api.ID) {
+		es.Add(at("id"), field+".id", "%q must be 10 characters [a-z0-9]", api.ID)
+	}
+	switch api.Protocol {
+	case "":
+		api.Protocol = model.REST
+	case model.REST, model.HTTP:
+	default:
+		es.Add(at("protocol"), field+".protocol", "unknown protocol %q (allowed: REST, HTTP)", ad.Protocol)
+		return nil
+	}
+	switch {
+	case ad.Definition != "" && ad.Routes != nil:
+		es.Add(n, field, `set "definition" or "routes", not both`)
+	case ad.Definition != "":
+		path := ad.Definition
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		api.Source = path
+		routes, err := openapi.Load(path, api.Protocol)
+		if err != nil {
+			es.Add(at("definition"), field+".definition", "%v", err)
+		}
+		api.Routes = routes
+	case ad.Routes != nil:
+		if api.Protocol != model.HTTP {
+			es.Add(at("routes"), field+".routes", "inline routes are for HTTP APIs (protocol: HTTP); REST APIs take a definition")
+			break
+		}
+		api.Source = es.File
+		api.Routes = decodeInlineRoutes(es, ad.Routes, field+".routes")
+	default:
+		es.Add(n, field, `needs "definition" (an OpenAPI file) or "routes"`)
+	}
+	api.Stages = decodeStages(es, at("stages"), field+".stages", api.Protocol, ad.Stages)
+	return api
+}
+
+func decodeInlineRoutes(es *yamlx.Errors, n *yaml.Node, field string) []*model.Route {
+	if n.Kind != yaml.MappingNode {
+		es.Add(n, field, `must be a mapping of route keys ("GET /pets/{id}", "$default") to routes`)
+		return nil
+	}
+	var routes []*model.Route
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		f := field + "." + k.Value
+		r := &model.Route{Key: k.Value, Where: fmt.Sprintf("%s:%d:%d", es.File, k.Line, k.Column)}
+		if k.Value == model.DefaultRouteKey {
+			r.Method = model.MethodAny
+		} else {
+			m := routeKeyRE.FindStringSubmatch(k.Value)
+			if m == nil {
+				es.Add(k, f, `route key must be "METHOD /path" (METHOD: GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH or ANY) or "$default"`)
+				continue
+			}
+			r.Method, r.Path = m[1], m[2]
+			if err := openapi.CheckPathTemplate(r.Path); err != nil {
+				es.Add(k, f, "%v", err)
+				continue
+			}
+		}
+		var d inlineRouteDoc
+		before := es.Len()
+		yamlx.Decode(es, v, f, &d)
+		if es.Len() > before {
+			continue
+		}
+		r.Integration = openapi.DecodeIntegration(es, d.Integration, f+".integration", model.HTTP)
+		if r.Integration != nil {
+			routes = append(routes, r)
+		}
+	}
+	return routes
+}
+
+func decodeStages(es *yamlx.Errors, n *yaml.Node, field string, protocol model.Protocol, docs map[string]stageDoc) []*model.Stage {
+	if len(docs) == 0 {
+		if protocol == model.HTTP {
+			return []*model.Stage{{Name: model.DefaultStage}}
+		}
+		es.Add(n, field, "a REST API needs at least one stage, e.g. stages: {prod: {}}")
+		return nil
+	}
+	names := make([]string, 0, len(docs))
+	for name := range docs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	stages := make([]*model.Stage, 0, len(docs))
+	for _, name := range names {
+		sd := docs[name]
+		f := field + "." + name
+		sn := n
+		if v := yamlx.Lookup(n, name); v != nil {
+			sn = v
+		}
+		if name == model.DefaultStage {
+			if protocol != model.HTTP {
+				es.Add(sn, f, "the $default stage exists only for HTTP APIs")
+			}
+		} else if !stageNameRE.MatchString(name) {
+			es.Add(sn, f, "stage names use letters, digits, '-' and '_' (at most 128)")
+		}
+		for k, v := range sd.Variables {
+			if !varNameRE.MatchString(k) {
+				es.Add(sn, f+".variables."+k, "variable names use letters, digits and '_' (at most 64)")
+			}
+			if !varValueRE.MatchString(v) {
+				es.Add(sn, f+".variables."+k, "value %q has characters AWS does not allow in stage variables (allowed: letters, digits and -._~:/?#&=,)", v)
+			}
+		}
+		st := &model.Stage{Name: name, Variables: sd.Variables}
+		if sd.AccessLog != nil {
+			st.AccessLog = model.AccessLog{Format: sd.AccessLog.Format, Destination: sd.AccessLog.Destination}
+			if strings.ContainsAny(st.AccessLog.Format, "\n\r") {
+				es.Add(sn, f+".accessLog.format", "must be one line")
+			}
+		}
+		stages = append(stages, st)
+	}
+	return stages
+}
+
+func decodeDomains(es *yamlx.Errors, n *yaml.Node, docs []domainDoc, apis []*model.API) []Domain {
+	var out []Domain
+	seen := map[string]bool{}
+	for i, dd := range docs {
+		field := fmt.Sprintf("domains[%d]", i)
+		dn := n
+		if n != nil && i < len(n.Content) {
+			dn = n.Content[i]
+		}
+		name := strings.ToLower(dd.Name)
+		if seen[name] {
+			es.Add(dn, field+".name", "duplicate domain %q", dd.Name)
+		}
+		seen[name] = true
+		d := Domain{Name: name}
+		paths := map[string]bool{}
+		for j, md := range dd.BasePathMappings {
+			f := fmt.Sprintf("%s.basePathMappings[%d]", field, j)
+			bp := strings.Trim(md.BasePath, "/")
+			if bp == "(none)" {
+				bp = ""
+			}
+			if paths[bp] {
+				es.Add(dn, f+".basePath", "duplicate base path %q", md.BasePath)
+			}
+			paths[bp] = true
+			var api *model.API
+			for _, a := range apis {
+				if a.Name == md.API || a.ID == md.API {
+					api = a
+				}
+			}
+			if api == nil {
+				es.Add(dn, f+".api", "no API named %q", md.API)
+				continue
+			}
+			found := false
+			for _, s := range api.Stages {
+				found = found || s.Name == md.Stage
+			}
+			if !found {
+				es.Add(dn, f+".stage", "API %q has no stage %q", md.API, md.Stage)
+				continue
+			}
+			d.Mappings = append(d.Mappings, BasePathMapping{BasePath: bp, API: api, Stage: md.Stage})
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// DeriveID returns the stable 10-character [a-z0-9] API id for a name.
+func DeriveID(name string) string {
+	sum := sha256.Sum256([]byte("gatehouse-api:" + name))
+	s := new(big.Int).SetBytes(sum[:]).Text(36)
+	for len(s) < 10 {
+		s = "0" + s
+	}
+	return s[:10]
+}

@@ -1,0 +1,177 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/router"
+)
+
+// exchange is the per-request state that flows down the pipeline. The
+// plan it points into is shared and read-only; everything else belongs to
+// this request alone.
+type exchange struct {
+	plan *Plan
+	w    http.ResponseWriter
+	in   *http.Request
+	// query is the parsed query string, filled on first use.
+	query url.Values
+
+	api   *apiPlan
+	stage *stagePlan
+	route *routePlan
+	// path is the escaped request path below the stage (or base path).
+	path      string
+	params    []router.Param
+	paramsBuf [8]router.Param
+
+	requestID  string
+	extendedID string
+	traceID    string
+	start      time.Time
+	sourceIP   string
+	domainName string
+
+	// Integration request and response.
+	ctx          context.Context
+	cancel       context.CancelFunc
+	out          *http.Request
+	resp         *http.Response
+	integStart   time.Time
+	integLatency time.Duration
+	integStatus  int
+	// respStatus and respHeader are the method response chosen by a
+	// non-proxy integration response; zero means pass the backend's.
+	respStatus int
+	respHeader http.Header
+
+	// Method response as sent.
+	status  int
+	written int64
+	err     *gwerr.Error
+}
+
+func (ex *exchange) reset() {
+	*ex = exchange{}
+}
+
+func (ex *exchange) protocol() model.Protocol {
+	if ex.api == nil {
+		return model.REST
+	}
+	return ex.api.api.Protocol
+}
+
+// PathParam returns a matched path parameter's raw (escaped) value.
+func (ex *exchange) PathParam(name string) string {
+	for _, p := range ex.params {
+		if p.Name == name {
+			return p.Raw
+		}
+	}
+	return ""
+}
+
+// Query returns the values of a query string parameter.
+func (ex *exchange) Query(name string) []string {
+	if ex.query == nil {
+		ex.query = ex.in.URL.Query()
+	}
+	return ex.query[name]
+}
+
+// Header returns the values of a request header.
+func (ex *exchange) Header(name string) []string {
+	return ex.in.Header.Values(name)
+}
+
+// StageVariable returns a stage variable.
+func (ex *exchange) StageVariable(name string) string {
+	if ex.stage == nil {
+		return ""
+	}
+	return ex.stage.variables[name]
+}
+
+// ContextValue returns $context.<name> as API Gateway documents it, or ""
+// when the variable is unknown or has no value for this request.
+func (ex *exchange) ContextValue(name string) string {
+	switch name {
+	case "requestId":
+		return ex.requestID
+	case "extendedRequestId":
+		return ex.extendedID
+	case "apiId":
+		if ex.api != nil {
+			return ex.api.api.ID
+		}
+	case "stage":
+		if ex.stage != nil {
+			return ex.stage.name
+		}
+	case "resourcePath":
+		if ex.route != nil && ex.protocol() == model.REST {
+			return ex.route.route.Path
+		}
+	case "routeKey":
+		if ex.route != nil {
+			return ex.route.route.Key
+		}
+	case "httpMethod":
+		return ex.in.Method
+	case "path":
+		return ex.in.URL.EscapedPath()
+	case "protocol":
+		return ex.in.Proto
+	case "requestTime":
+		return ex.start.UTC().Format("02/Jan/2006:15:04:05 -0700")
+	case "requestTimeEpoch":
+		return strconv.FormatInt(ex.start.UnixMilli(), 10)
+	case "domainName":
+		return ex.domainName
+	case "domainPrefix":
+		prefix, _, _ := strings.Cut(ex.domainName, ".")
+		return prefix
+	case "accountId":
+		return ex.plan.AccountID
+	case "identity.sourceIp":
+		return ex.sourceIP
+	case "identity.userAgent":
+		return ex.in.UserAgent()
+	case "status":
+		if ex.status != 0 {
+			return strconv.Itoa(ex.status)
+		}
+	case "responseLength":
+		return strconv.FormatInt(ex.written, 10)
+	case "responseLatency":
+		return strconv.FormatInt(time.Since(ex.start).Milliseconds(), 10)
+	case "integrationLatency", "integration.latency":
+		if !ex.integStart.IsZero() {
+			return strconv.FormatInt(ex.integLatency.Milliseconds(), 10)
+		}
+	case "integrationStatus", "integration.status":
+		if ex.integStatus != 0 {
+			return strconv.Itoa(ex.integStatus)
+		}
+	case "error.message":
+		if ex.err != nil {
+			return ex.err.Message
+		}
+	case "error.messageString":
+		if ex.err != nil {
+			return strconv.Quote(ex.err.Message)
+		}
+	case "error.responseType":
+		if ex.err != nil {
+			return ex.err.ResponseType
+		}
+	}
+	return ""
+}

@@ -1,0 +1,188 @@
+// Package gateway serves API Gateway APIs: it selects the API and stage
+// of a request, matches its route and runs the request pipeline (method
+// request → integration request → integration → integration response →
+// method response), writing AWS's own answers and an access log line.
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/model"
+)
+
+// Gateway is an http.Handler serving a Plan.
+type Gateway struct {
+	plan      atomic.Pointer[Plan]
+	log       *slog.Logger
+	transport *http.Transport
+	exchanges sync.Pool
+	buffers   sync.Pool
+}
+
+// Options configure a Gateway.
+type Options struct {
+	// Logger receives the gateway's own log (not access logs). Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// New returns a gateway serving plan.
+func New(plan *Plan, opts Options) *Gateway {
+	g := &Gateway{log: opts.Logger, transport: newTransport()}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	g.plan.Store(plan)
+	g.exchanges.New = func() any { return new(exchange) }
+	g.buffers.New = func() any { b := make([]byte, 32<<10); return &b }
+	return g
+}
+
+// newTransport is the client side toward HTTP integrations: keep-alive
+// pools sized for a busy gateway, bounded dial and header timeouts.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                  nil, // integrations are reached directly, as from AWS
+		DialContext:            (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    256,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+		ForceAttemptHTTP2:      true,
+	}
+}
+
+// Close releases idle connections to integrations.
+func (g *Gateway) Close() {
+	g.transport.CloseIdleConnections()
+}
+
+// ServeHTTP selects the API and stage, then runs the pipeline.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := g.exchanges.Get().(*exchange)
+	ex.plan = g.plan.Load()
+	ex.w, ex.in = w, r
+	ex.start = time.Now()
+	ex.requestID, ex.extendedID, ex.traceID = newIDs()
+	ex.sourceIP = clientIP(r)
+	ex.domainName = hostOnly(r.Host)
+	ex.params = ex.paramsBuf[:0]
+
+	if !ex.plan.selectAPI(ex) {
+		if ex.api == nil {
+			ex.err = gwerr.NotFound()
+		} else if ex.protocol() == model.REST {
+			ex.err = gwerr.MissingAuthenticationToken()
+		} else {
+			ex.err = gwerr.NotFound()
+		}
+		g.writeError(ex)
+	} else {
+		g.serve(ex)
+	}
+	ex.reset()
+	g.exchanges.Put(ex)
+}
+
+// selectAPI finds the API and stage of a request: by the
+// {apiId}.execute-api.* host, by a custom domain's base path mapping, or
+// the single configured API. It sets ex.api, ex.stage and ex.path.
+func (p *Plan) selectAPI(ex *exchange) bool {
+	host := ex.domainName
+	path := ex.in.URL.EscapedPath()
+	if id, rest, ok := strings.Cut(host, "."); ok && strings.HasPrefix(rest, "execute-api.") {
+		ex.api = p.byID[id]
+	} else if mappings, ok := p.domains[host]; ok {
+		for _, m := range mappings {
+			if m.path == "" {
+				ex.api, ex.stage, ex.path = m.api, m.stage, path
+				return true
+			}
+			if rest, ok := strings.CutPrefix(path, "/"+m.path); ok && (rest == "" || rest[0] == '/') {
+				ex.api, ex.stage, ex.path = m.api, m.stage, rest
+				return true
+			}
+		}
+		return false
+	} else if len(p.apis) == 1 {
+		ex.api = p.apis[0]
+	}
+	if ex.api == nil {
+		return false
+	}
+	// The stage is the first path segment; an HTTP API's $default stage
+	// serves everything else at the root.
+	first, rest := path, ""
+	if len(path) > 1 {
+		if i := strings.IndexByte(path[1:], '/'); i >= 0 {
+			first, rest = path[:i+1], path[i+1:]
+		}
+	}
+	if s := ex.api.stages[strings.TrimPrefix(first, "/")]; s != nil && s != ex.api.rootStage {
+		ex.stage, ex.path = s, rest
+		return true
+	}
+	if ex.api.rootStage != nil {
+		ex.stage, ex.path = ex.api.rootStage, path
+		return true
+	}
+	return false
+}
+
+// newIDs returns a request id (a UUID, as REST APIs send in
+// x-amzn-RequestId), an extended id (x-amz-apigw-id / apigw-requestid
+// style) and an X-Ray style trace id.
+func newIDs() (requestID, extendedID, traceID string) {
+	var b [16 + 11 + 12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	u := b[:16]
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], u[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], u[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], u[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], u[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:36], u[10:16])
+	requestID = string(s[:])
+	extendedID = base64.StdEncoding.EncodeToString(b[16:27])
+	var t [35]byte
+	copy(t[:], "1-")
+	now := uint32(time.Now().Unix())
+	hex.Encode(t[2:10], []byte{byte(now >> 24), byte(now >> 16), byte(now >> 8), byte(now)})
+	t[10] = '-'
+	hex.Encode(t[11:35], b[27:39])
+	traceID = "Root=" + string(t[:])
+	return
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(host)
+}

@@ -1,0 +1,196 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/mapping"
+	"github.com/gatehouse/gatehouse/internal/model"
+)
+
+// MaxPayload is API Gateway's request payload limit (10 MB).
+const MaxPayload = 10 << 20
+
+// hopHeaders are hop-by-hop headers (RFC 9110 7.6.1), never forwarded.
+var hopHeaders = [...]string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// integrationRequest builds the request toward the integration: URL with
+// path parameters and stage variables substituted, query string and
+// headers passed through (proxy) and mapped (requestParameters), the body
+// streamed, X-Forwarded-For appended.
+func integrationRequest(ex *exchange) error {
+	rp := ex.route
+	in := ex.in
+	proxy := rp.integ.Type == model.HTTPProxy
+
+	if in.ContentLength > MaxPayload {
+		return gwerr.RequestTooLarge()
+	}
+	if rp.integ.Type == model.HTTPPlain && rp.integ.PassthroughBehavior == "NEVER" {
+		// No request templates are defined, so NEVER rejects every body.
+		return gwerr.UnsupportedMediaType()
+	}
+
+	// Mapped values override the passed-through ones.
+	var pathValues map[string]string
+	var query url.Values
+	header := make(http.Header, len(in.Header)+4)
+	if proxy {
+		for k, vv := range in.Header {
+			header[k] = vv
+		}
+		removeHopHeaders(header)
+		header.Del("Host")
+	} else if ct := in.Header.Get("Content-Type"); ct != "" {
+		header.Set("Content-Type", ct)
+	}
+	rawQuery := ""
+	if proxy {
+		rawQuery = in.URL.RawQuery
+	}
+	for _, m := range rp.params {
+		vals := m.Source.Values(ex)
+		switch m.Target.Loc {
+		case mapping.Header:
+			if len(vals) > 0 {
+				header.Set(m.Target.Name, strings.Join(vals, ","))
+			}
+		case mapping.QueryString, mapping.MultiValueQueryString:
+			if query == nil {
+				query, _ = url.ParseQuery(rawQuery)
+			}
+			query.Del(m.Target.Name)
+			if m.Target.Loc == mapping.QueryString && len(vals) > 0 {
+				vals = vals[len(vals)-1:]
+			}
+			for _, v := range vals {
+				query.Add(m.Target.Name, unescape(v))
+			}
+		case mapping.PathParam:
+			if pathValues == nil {
+				pathValues = map[string]string{}
+			}
+			if len(vals) > 0 {
+				pathValues[m.Target.Name] = vals[len(vals)-1]
+			}
+		}
+	}
+	if query != nil {
+		rawQuery = query.Encode()
+	}
+
+	target := rp.uri[ex.stage.name].render(func(name string) string {
+		if v, ok := pathValues[name]; ok {
+			return v
+		}
+		// Without a mapping, a placeholder takes the method's path
+		// parameter of the same name (what the console and HTTP APIs set up).
+		return ex.PathParam(name)
+	})
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return internalError(ex, fmt.Errorf("integration URI %q: %v", target, err))
+	}
+	if rawQuery != "" {
+		if u.RawQuery != "" {
+			u.RawQuery += "&" + rawQuery
+		} else {
+			u.RawQuery = rawQuery
+		}
+	}
+
+	method := rp.integ.HTTPMethod
+	if method == "" || method == model.MethodAny {
+		method = in.Method
+	}
+	appendForwardedFor(header, in.Header, ex.sourceIP)
+	header.Set("X-Amzn-Trace-Id", ex.traceID)
+	if !proxy {
+		header.Set("User-Agent", "AmazonAPIGateway_"+ex.api.api.ID)
+	} else if _, ok := header["User-Agent"]; !ok {
+		header["User-Agent"] = nil // keep Go from adding its own
+	}
+
+	ctx, cancel := context.WithTimeout(in.Context(), rp.integrationTimeout())
+	ex.ctx, ex.cancel = ctx, cancel
+	out := &http.Request{
+		Method:     method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     header,
+		Host:       u.Host,
+	}
+	if in.Body != nil && in.Body != http.NoBody && in.ContentLength != 0 {
+		out.Body = &limitedBody{r: in.Body, n: MaxPayload}
+		out.ContentLength = in.ContentLength
+	}
+	ex.out = out.WithContext(ctx)
+	return nil
+}
+
+func removeHopHeaders(h http.Header) {
+	for _, name := range h.Values("Connection") {
+		for _, f := range strings.Split(name, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				h.Del(f)
+			}
+		}
+	}
+	for _, name := range hopHeaders {
+		h.Del(name)
+	}
+}
+
+// appendForwardedFor appends the client address to X-Forwarded-For, as
+// API Gateway does toward HTTP integrations.
+func appendForwardedFor(out, in http.Header, ip string) {
+	prior := in.Values("X-Forwarded-For")
+	if len(prior) > 0 {
+		ip = strings.Join(prior, ", ") + ", " + ip
+	}
+	out.Set("X-Forwarded-For", ip)
+}
+
+func unescape(s string) string {
+	if v, err := url.QueryUnescape(s); err == nil {
+		return v
+	}
+	return s
+}
+
+// limitedBody streams a request body and fails once it passes n bytes.
+type limitedBody struct {
+	r        io.ReadCloser
+	n        int64
+	exceeded bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		// Probe for one more byte: exactly n bytes is allowed.
+		var one [1]byte
+		if k, _ := b.r.Read(one[:]); k > 0 {
+			b.exceeded = true
+			return 0, errBodyTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	k, err := b.r.Read(p)
+	b.n -= int64(k)
+	return k, err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }

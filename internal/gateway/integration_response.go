@@ -1,0 +1,64 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gatehouse/gatehouse/internal/mapping"
+	"github.com/gatehouse/gatehouse/internal/model"
+)
+
+// remappedHeaders are backend response headers that a REST API returns
+// renamed to x-amzn-Remapped-<name>, because API Gateway sets its own.
+var remappedHeaders = [...]string{
+	"Authorization", "Content-Md5", "Date", "Expect", "Host", "Max-Forwards",
+	"Proxy-Authenticate", "Server", "User-Agent", "Www-Authenticate",
+}
+
+// integrationResponse turns the integration's response into the method
+// response: a proxy integration passes it through (minus hop-by-hop
+// headers; REST remaps reserved ones), a non-proxy one selects an
+// integration response by status and maps its headers.
+func integrationResponse(ex *exchange) error {
+	resp := ex.resp
+	removeHopHeaders(resp.Header)
+	if ex.route.integ.Type == model.HTTPProxy {
+		if ex.protocol() == model.REST {
+			for _, name := range remappedHeaders {
+				if vv, ok := resp.Header[name]; ok {
+					resp.Header["x-amzn-Remapped-"+name] = vv
+					delete(resp.Header, name)
+				}
+			}
+		}
+		return nil
+	}
+	status := strconv.Itoa(resp.StatusCode)
+	for i := range ex.route.responses {
+		cr := &ex.route.responses[i]
+		if !cr.resp.Match(status) {
+			continue
+		}
+		ex.respStatus = cr.status
+		h := make(http.Header, len(cr.headers)+2)
+		if ct := resp.Header.Get("Content-Type"); ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		for _, hm := range cr.headers {
+			switch hm.source.Loc {
+			case mapping.Static:
+				h.Set(hm.name, hm.source.Name)
+			case mapping.ResponseHeader:
+				if v := resp.Header.Values(hm.source.Name); len(v) > 0 {
+					h.Set(hm.name, v[len(v)-1])
+				}
+			}
+		}
+		ex.respHeader = h
+		return nil
+	}
+	// API Gateway: "Execution failed due to configuration error: No match
+	// for output mapping and no default output mapping configured".
+	return internalError(ex, fmt.Errorf("no integration response matches status %s and no default is configured", status))
+}

@@ -1,0 +1,137 @@
+// Package model is gatehouse's in-memory form of an API Gateway API: the
+// APIs, stages, routes and integrations that definitions (OpenAPI exports,
+// inline routes, later CloudFormation templates) are loaded into. It
+// imports no other gatehouse package.
+package model
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Protocol is the kind of API Gateway API.
+type Protocol string
+
+// The two API kinds.
+const (
+	REST Protocol = "REST" // API Gateway v1 REST API
+	HTTP Protocol = "HTTP" // API Gateway v2 HTTP API
+)
+
+// DefaultStage is the HTTP API stage served at the root of the URL.
+const DefaultStage = "$default"
+
+// DefaultRouteKey is the HTTP API catch-all route key.
+const DefaultRouteKey = "$default"
+
+// MethodAny matches every HTTP method (x-amazon-apigateway-any-method).
+const MethodAny = "ANY"
+
+// API is one API Gateway API with its stages and routes.
+type API struct {
+	Name     string
+	ID       string // 10 chars [a-z0-9]
+	Protocol Protocol
+	Source   string // the file it was loaded from, for messages
+	Stages   []*Stage
+	Routes   []*Route
+}
+
+// Stage is a deployment stage with its variables and access log settings.
+type Stage struct {
+	Name      string
+	Variables map[string]string
+	AccessLog AccessLog
+}
+
+// AccessLog says where and how a stage writes its access log.
+type AccessLog struct {
+	// Format is an AWS accessLogSettings.format string with $context
+	// variables. Empty means gatehouse's default JSON line.
+	Format string
+	// Destination is "stdout" (the default when empty), "stderr", "off",
+	// or a file path.
+	Destination string
+}
+
+// Route is a REST method on a resource, or an HTTP API route.
+type Route struct {
+	// Method is an HTTP method in upper case, or MethodAny.
+	Method string
+	// Path is the resource path template, e.g. /pets/{id}/{proxy+}. Empty
+	// for the HTTP API $default route.
+	Path string
+	// Key is the HTTP API route key ("GET /pets/{id}", "$default"); for
+	// REST it is "METHOD path" for messages.
+	Key         string
+	Integration *Integration
+	// Where is the definition position ("pets.yaml:12:5") for messages.
+	Where string
+}
+
+// IntegrationType is an API Gateway integration type.
+type IntegrationType string
+
+// Integration types gatehouse serves.
+const (
+	HTTPProxy IntegrationType = "HTTP_PROXY"
+	HTTPPlain IntegrationType = "HTTP"
+)
+
+// Integration describes how a route reaches its backend.
+type Integration struct {
+	Type       IntegrationType
+	HTTPMethod string // method used toward the backend; ANY keeps the caller's
+	URI        string // may hold {param} and ${stageVariables.x}
+	// RequestParameters maps integration.request.{header,querystring,path}.X
+	// to a source expression: method.request.*, 'static', context.*,
+	// stageVariables.*.
+	RequestParameters map[string]string
+	ConnectionType    string // INTERNET (VPC_LINK is not served)
+	Timeout           time.Duration
+	// PayloadFormatVersion is "1.0" or "2.0" for HTTP APIs.
+	PayloadFormatVersion string
+	// PassthroughBehavior is kept for the mapping-template stage.
+	PassthroughBehavior string
+	// Responses are the integration responses of a non-proxy integration,
+	// specific patterns first and the default last.
+	Responses []IntegrationResponse
+}
+
+// DefaultTimeout is API Gateway's default (and REST maximum) integration timeout.
+const DefaultTimeout = 29 * time.Second
+
+// DefaultHTTPAPITimeout is the HTTP API default (and maximum) integration timeout.
+const DefaultHTTPAPITimeout = 30 * time.Second
+
+// IntegrationResponse selects the method response for a non-proxy
+// integration's result (x-amazon-apigateway-integration.responses).
+type IntegrationResponse struct {
+	// Pattern is the selectionPattern, a regular expression matched
+	// against the whole backend status code; empty is the default.
+	Pattern    string
+	StatusCode string
+	// Parameters maps method.response.header.X to
+	// integration.response.header.Y or a 'static' value.
+	Parameters map[string]string
+	re         *regexp.Regexp
+}
+
+// Compile prepares Pattern; it must be called before Match.
+func (r *IntegrationResponse) Compile() error {
+	if r.Pattern == "" {
+		return nil
+	}
+	re, err := regexp.Compile(`^(?:` + r.Pattern + `)$`)
+	if err != nil {
+		return fmt.Errorf("selection pattern %q: %w", r.Pattern, err)
+	}
+	r.re = re
+	return nil
+}
+
+// Match reports whether the response applies to the backend status text.
+func (r *IntegrationResponse) Match(status string) bool {
+	return r.re == nil || r.re.MatchString(status)
+}

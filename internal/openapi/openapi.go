@@ -1,0 +1,389 @@
+// Package openapi loads API definitions — OpenAPI 3.0 and Swagger 2.0
+// documents with the x-amazon-apigateway-* extensions, as `aws apigateway
+// get-export --extensions integrations` writes them — into the model.
+package openapi
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/yamlx"
+)
+
+// httpMethods are the OpenAPI operation keys of a path item, in the order
+// API Gateway lists them.
+var httpMethods = [...]string{"get", "put", "post", "delete", "options", "head", "patch"}
+
+// anyMethodKey is API Gateway's extension for the ANY method.
+const anyMethodKey = "x-amazon-apigateway-any-method"
+
+// Load reads the definition at path and returns the routes it declares for
+// an API of the given protocol. Every problem is reported, joined.
+func Load(path string, protocol model.Protocol) ([]*model.Route, error) {
+	root, err := yamlx.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load definition: %w", err)
+	}
+	return Decode(path, root, protocol)
+}
+
+// Decode converts a parsed definition document into routes.
+func Decode(file string, root *yaml.Node, protocol model.Protocol) ([]*model.Route, error) {
+	es := &yamlx.Errors{File: file}
+	version := ""
+	if v := yamlx.Lookup(root, "openapi"); v != nil {
+		version = v.Value
+		if !strings.HasPrefix(version, "3.") {
+			es.Add(v, "openapi", "version %q is not supported (use 3.0.x, or swagger 2.0)", version)
+		}
+	} else if v := yamlx.Lookup(root, "swagger"); v != nil {
+		version = v.Value
+		if version != "2.0" {
+			es.Add(v, "swagger", "version %q is not supported (use 2.0, or openapi 3.0.x)", version)
+		}
+	} else {
+		es.Add(root, "", `neither "openapi" (3.0) nor "swagger" (2.0) is set; this is not an OpenAPI definition`)
+	}
+	paths := yamlx.Lookup(root, "paths")
+	if paths == nil {
+		es.Add(root, "", `missing required key "paths"`)
+		return nil, es.Err()
+	}
+	if paths.Kind != yaml.MappingNode {
+		es.Add(paths, "paths", "must be a mapping of path templates")
+		return nil, es.Err()
+	}
+	var routes []*model.Route
+	for i := 0; i+1 < len(paths.Content); i += 2 {
+		key, item := paths.Content[i], paths.Content[i+1]
+		field := "paths." + key.Value
+		path := key.Value
+		isDefault := protocol == model.HTTP && (path == "$default" || path == "/$default")
+		if !isDefault {
+			if err := CheckPathTemplate(path); err != nil {
+				es.Add(key, field, "%v", err)
+				continue
+			}
+		}
+		if item.Kind != yaml.MappingNode {
+			es.Add(item, field, "must be a mapping of operations")
+			continue
+		}
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			opKey, op := item.Content[j], item.Content[j+1]
+			method, ok := operationMethod(opKey.Value)
+			if !ok {
+				continue // parameters, summary, servers, other x- keys
+			}
+			opField := field + "." + opKey.Value
+			r := &model.Route{
+				Method: method,
+				Path:   path,
+				Where:  fmt.Sprintf("%s:%d:%d", file, opKey.Line, opKey.Column),
+			}
+			if isDefault {
+				r.Path, r.Method, r.Key = "", model.MethodAny, model.DefaultRouteKey
+			} else {
+				r.Key = method + " " + path
+			}
+			checkAuth(es, op, opField)
+			integ := yamlx.Lookup(op, "x-amazon-apigateway-integration")
+			if integ == nil {
+				es.Add(opKey, opField, "has no x-amazon-apigateway-integration; gatehouse cannot serve a method without an integration")
+				continue
+			}
+			r.Integration = DecodeIntegration(es, integ, opField+".x-amazon-apigateway-integration", protocol)
+			if r.Integration != nil {
+				routes = append(routes, r)
+			}
+		}
+	}
+	if err := es.Err(); err != nil {
+		return nil, err
+	}
+	return routes, nil
+}
+
+func operationMethod(key string) (string, bool) {
+	if key == anyMethodKey {
+		return model.MethodAny, true
+	}
+	for _, m := range httpMethods {
+		if key == m {
+			return strings.ToUpper(m), true
+		}
+	}
+	return "", false
+}
+
+// checkAuth rejects authorization settings gatehouse does not enforce yet:
+// serving such a method open would silently drop its protection.
+func checkAuth(es *yamlx.Errors, op *yaml.Node, field string) {
+	if auth := yamlx.Lookup(op, "x-amazon-apigateway-auth"); auth != nil {
+		if t := yamlx.Lookup(auth, "type"); t != nil && !strings.EqualFold(t.Value, "NONE") {
+			es.Add(t, field+".x-amazon-apigateway-auth.type", "authorization type %q is not supported yet; remove it to serve this method without authorization", t.Value)
+		}
+	}
+	if sec := yamlx.Lookup(op, "security"); sec != nil && sec.Kind == yaml.SequenceNode && len(sec.Content) > 0 {
+		es.Add(sec, field+".security", "method security (authorizers, AWS_IAM, API keys) is not supported yet; remove it to serve this method without authorization")
+	}
+}
+
+// integrationDoc is x-amazon-apigateway-integration as AWS documents it.
+type integrationDoc struct {
+	Type                 string            `yaml:"type,required"`
+	URI                  string            `yaml:"uri"`
+	HTTPMethod           string            `yaml:"httpMethod"`
+	ConnectionType       string            `yaml:"connectionType"`
+	ConnectionID         string            `yaml:"connectionId"`
+	Credentials          string            `yaml:"credentials"`
+	ContentHandling      string            `yaml:"contentHandling"`
+	PassthroughBehavior  string            `yaml:"passthroughBehavior"`
+	RequestParameters    map[string]string `yaml:"requestParameters"`
+	RequestTemplates     *yaml.Node        `yaml:"requestTemplates"`
+	Responses            *yaml.Node        `yaml:"responses"`
+	TimeoutInMillis      int               `yaml:"timeoutInMillis"`
+	CacheKeyParameters   []string          `yaml:"cacheKeyParameters"`
+	CacheNamespace       string            `yaml:"cacheNamespace"`
+	PayloadFormatVersion string            `yaml:"payloadFormatVersion"`
+	TLSConfig            *yaml.Node        `yaml:"tlsConfig"`
+	IntegrationSubtype   string            `yaml:"integrationSubtype"`
+	Description          string            `yaml:"description"`
+}
+
+// DecodeIntegration decodes an x-amazon-apigateway-integration object (or
+// gatehouse's inline integration, which has the same keys). It returns nil
+// when the object has errors, which are added to es.
+func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol model.Protocol) *model.Integration {
+	before := es.Len()
+	var d integrationDoc
+	yamlx.Decode(es, n, field, &d)
+	if es.Len() > before {
+		return nil
+	}
+	in := &model.Integration{
+		HTTPMethod:           strings.ToUpper(d.HTTPMethod),
+		URI:                  d.URI,
+		RequestParameters:    d.RequestParameters,
+		ConnectionType:       strings.ToUpper(d.ConnectionType),
+		Timeout:              model.DefaultTimeout,
+		PayloadFormatVersion: d.PayloadFormatVersion,
+		PassthroughBehavior:  strings.ToUpper(d.PassthroughBehavior),
+	}
+	if protocol == model.HTTP {
+		in.Timeout = model.DefaultHTTPAPITimeout
+	}
+	at := func(key string) *yaml.Node {
+		if v := yamlx.Lookup(n, key); v != nil {
+			return v
+		}
+		return n
+	}
+	switch strings.ToUpper(d.Type) {
+	case "HTTP_PROXY":
+		in.Type = model.HTTPProxy
+	case "HTTP":
+		in.Type = model.HTTPPlain
+		if protocol == model.HTTP {
+			es.Add(at("type"), field+".type", "type %q is a REST API integration; HTTP APIs use http_proxy", d.Type)
+		}
+	case "AWS_PROXY", "AWS", "MOCK":
+		es.Add(at("type"), field+".type", "integration type %q is not supported yet (served: http_proxy, http)", d.Type)
+	default:
+		es.Add(at("type"), field+".type", "unknown integration type %q (allowed: http_proxy, http, aws_proxy, aws, mock)", d.Type)
+	}
+	if in.ConnectionType != "" && in.ConnectionType != "INTERNET" {
+		es.Add(at("connectionType"), field+".connectionType", "connection type %q is not supported (allowed: INTERNET)", d.ConnectionType)
+	}
+	if in.HTTPMethod == "" {
+		es.Add(n, field, `missing required key "httpMethod"`)
+	} else if !validMethod(in.HTTPMethod) {
+		es.Add(at("httpMethod"), field+".httpMethod", "unknown HTTP method %q", d.HTTPMethod)
+	}
+	if d.URI == "" {
+		es.Add(n, field, `missing required key "uri"`)
+	} else if err := checkHTTPURI(d.URI); err != nil {
+		es.Add(at("uri"), field+".uri", "%v", err)
+	}
+	if d.TimeoutInMillis != 0 {
+		// REST allows 50 ms to 29 s; HTTP APIs 50 ms to 30 s.
+		maxMillis := 29000
+		if protocol == model.HTTP {
+			maxMillis = 30000
+		}
+		if d.TimeoutInMillis < 50 || d.TimeoutInMillis > maxMillis {
+			es.Add(at("timeoutInMillis"), field+".timeoutInMillis", "must be between 50 and %d, not %d", maxMillis, d.TimeoutInMillis)
+		}
+		in.Timeout = time.Duration(d.TimeoutInMillis) * time.Millisecond
+	}
+	switch in.PassthroughBehavior {
+	case "", "WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER":
+	default:
+		es.Add(at("passthroughBehavior"), field+".passthroughBehavior", "unknown value %q (allowed: when_no_match, when_no_templates, never)", d.PassthroughBehavior)
+	}
+	switch d.PayloadFormatVersion {
+	case "", "1.0", "2.0":
+	default:
+		es.Add(at("payloadFormatVersion"), field+".payloadFormatVersion", "must be 1.0 or 2.0, not %q", d.PayloadFormatVersion)
+	}
+	if d.RequestTemplates != nil && len(d.RequestTemplates.Content) > 0 {
+		es.Add(d.RequestTemplates, field+".requestTemplates", "mapping templates are not supported yet")
+	}
+	if d.Responses != nil {
+		decodeResponses(es, d.Responses, field+".responses", in)
+	}
+	for key := range d.RequestParameters {
+		if err := checkRequestParameterTarget(key, protocol); err != nil {
+			es.Add(at("requestParameters"), field+".requestParameters", "%v", err)
+		}
+	}
+	if es.Len() > before {
+		return nil
+	}
+	return in
+}
+
+func decodeResponses(es *yamlx.Errors, n *yaml.Node, field string, in *model.Integration) {
+	type responseDoc struct {
+		StatusCode         string            `yaml:"statusCode,required"`
+		ResponseParameters map[string]string `yaml:"responseParameters"`
+		ResponseTemplates  *yaml.Node        `yaml:"responseTemplates"`
+		ContentHandling    string            `yaml:"contentHandling"`
+	}
+	if n.Kind != yaml.MappingNode {
+		es.Add(n, field, "must be a mapping from selection pattern to response")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		var d responseDoc
+		f := field + "." + k.Value
+		yamlx.Decode(es, v, f, &d)
+		if d.ResponseTemplates != nil && len(d.ResponseTemplates.Content) > 0 {
+			for j := 1; j < len(d.ResponseTemplates.Content); j += 2 {
+				// AWS exports often carry an empty passthrough template.
+				if strings.TrimSpace(d.ResponseTemplates.Content[j].Value) != "" && d.ResponseTemplates.Content[j].Tag != "!!null" {
+					es.Add(d.ResponseTemplates, f+".responseTemplates", "mapping templates are not supported yet")
+					break
+				}
+			}
+		}
+		r := model.IntegrationResponse{Pattern: k.Value, StatusCode: d.StatusCode, Parameters: d.ResponseParameters}
+		if k.Value == "default" {
+			r.Pattern = ""
+		}
+		if err := r.Compile(); err != nil {
+			es.Add(k, f, "%v", err)
+			continue
+		}
+		for key, src := range d.ResponseParameters {
+			if !strings.HasPrefix(key, "method.response.header.") {
+				es.Add(v, f+".responseParameters", "target %q must be method.response.header.NAME", key)
+			}
+			if !strings.HasPrefix(src, "integration.response.header.") && !isStatic(src) {
+				es.Add(v, f+".responseParameters", "source %q must be integration.response.header.NAME or a 'static' value", src)
+			}
+		}
+		in.Responses = append(in.Responses, r)
+	}
+	// Specific patterns are tried before the default, as on AWS.
+	sort.SliceStable(in.Responses, func(a, b int) bool {
+		return in.Responses[a].Pattern != "" && in.Responses[b].Pattern == ""
+	})
+}
+
+func isStatic(src string) bool {
+	return len(src) >= 2 && src[0] == '\'' && src[len(src)-1] == '\''
+}
+
+func checkRequestParameterTarget(key string, protocol model.Protocol) error {
+	if protocol == model.HTTP && strings.Contains(key, ":") {
+		return fmt.Errorf("HTTP API parameter mapping %q is not supported yet", key)
+	}
+	for _, p := range []string{"integration.request.header.", "integration.request.querystring.", "integration.request.path.", "integration.request.multivaluequerystring."} {
+		if name, ok := strings.CutPrefix(key, p); ok && name != "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("target %q must be integration.request.{header,querystring,path}.NAME", key)
+}
+
+func validMethod(m string) bool {
+	switch m {
+	case "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "ANY":
+		return true
+	}
+	return false
+}
+
+// checkHTTPURI checks an HTTP integration URI: an absolute http(s) URL once
+// ${stageVariables.x} and {param} placeholders are set aside.
+func checkHTTPURI(uri string) error {
+	probe := strings.NewReplacer("${", "x", "{", "x", "}", "x").Replace(uri)
+	u, err := url.Parse(probe)
+	if err != nil {
+		return fmt.Errorf("invalid URI %q: %v", uri, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("URI %q must be an absolute http:// or https:// URL", uri)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("URI %q has no host", uri)
+	}
+	return nil
+}
+
+// CheckPathTemplate validates a resource path such as /pets/{id}/{proxy+}:
+// it starts with '/', has no empty segments, braces enclose a whole
+// segment, parameter names are [A-Za-z0-9._-]+, and a greedy {name+}
+// parameter can only be the last segment.
+func CheckPathTemplate(path string) error {
+	if path == "/" {
+		return nil
+	}
+	if !strings.HasPrefix(path, "/") {
+		return fmt.Errorf("path %q must start with '/'", path)
+	}
+	segs := strings.Split(path[1:], "/")
+	for i, s := range segs {
+		if s == "" {
+			return fmt.Errorf("path %q has an empty segment", path)
+		}
+		if strings.ContainsAny(s, "{}") {
+			if s[0] != '{' || s[len(s)-1] != '}' || strings.Count(s, "{") != 1 || strings.Count(s, "}") != 1 {
+				return fmt.Errorf("path %q: segment %q: a parameter must be a whole segment like {id}", path, s)
+			}
+			name := s[1 : len(s)-1]
+			greedy := strings.HasSuffix(name, "+")
+			name = strings.TrimSuffix(name, "+")
+			if name == "" || !validParamName(name) {
+				return fmt.Errorf("path %q: segment %q: parameter names use letters, digits, '.', '_' and '-'", path, s)
+			}
+			if greedy && i != len(segs)-1 {
+				return fmt.Errorf("path %q: greedy parameter %q must be the last segment", path, s)
+			}
+			continue
+		}
+		for _, c := range s {
+			if c < 0x21 || c == 0x7f || c == '?' || c == '#' || c == '%' {
+				return fmt.Errorf("path %q: segment %q has a character not allowed in a resource path", path, s)
+			}
+		}
+	}
+	return nil
+}
+
+func validParamName(name string) bool {
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

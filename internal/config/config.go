@@ -6,6 +6,7 @@ package config
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -115,7 +116,7 @@ var (
 func Load(path string) (*Config, error) {
 	root, err := yamlx.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
+		return nil, err
 	}
 	return Decode(path, root)
 }
@@ -237,7 +238,10 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 		}
 		api.Source = path
 		routes, err := openapi.Load(path, api.Protocol)
-		if err != nil {
+		var pe *yamlx.Error
+		if errors.As(err, &pe) && pe.File == path {
+			es.Append(err) // positions in the definition speak for themselves
+		} else if err != nil {
 			es.Add(at("definition"), field+".definition", "%v", err)
 		}
 		api.Routes = routes

@@ -28,7 +28,7 @@ const anyMethodKey = "x-amazon-apigateway-any-method"
 func Load(path string, protocol model.Protocol) ([]*model.Route, error) {
 	root, err := yamlx.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("load definition: %w", err)
+		return nil, err
 	}
 	return Decode(path, root, protocol)
 }

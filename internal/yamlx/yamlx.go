@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -59,8 +60,36 @@ func (es *Errors) Add(n *yaml.Node, field, format string, args ...any) {
 	es.list = append(es.list, e)
 }
 
-// Err returns the joined problems, or nil.
-func (es *Errors) Err() error { return errors.Join(es.list...) }
+// Append records an error from elsewhere: the problems of a joined error
+// are added one by one, so positions from another file stay their own.
+func (es *Errors) Append(err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			es.Append(e)
+		}
+		return
+	}
+	if err != nil {
+		es.list = append(es.list, err)
+	}
+}
+
+// Err returns the joined problems, or nil. Problems of one file are in
+// the order of their positions.
+func (es *Errors) Err() error {
+	sort.SliceStable(es.list, func(i, j int) bool {
+		a, aok := es.list[i].(*Error)
+		b, bok := es.list[j].(*Error)
+		if !aok || !bok || a.File != b.File {
+			return false
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return errors.Join(es.list...)
+}
 
 // Len reports how many problems were recorded.
 func (es *Errors) Len() int { return len(es.list) }

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"text/template"
+)
+
+// Scenario is one row of the benchmark table: what the gateway is configured
+// with, what each request looks like and what the gateway must achieve
+// against B0. Add a scenario by adding a row to scenarios.
+type Scenario struct {
+	// Name selects the scenario with -scenario and keys its section of
+	// RESULTS.md.
+	Name string
+	// Description is one sentence for the report.
+	Description string
+	// Method is the request method; "" means GET.
+	Method string
+	// Path is the request path including the stage, e.g. /prod/hello. B0
+	// strips the first segment as the gateway does.
+	Path string
+	// Header is added to every request; nil means none.
+	Header http.Header
+	// Prepare, if not nil, is called on every request just before it is
+	// sent, for both B0 and gatehouse, e.g. to sign it with SigV4. nil
+	// means none.
+	Prepare func(*http.Request) error
+	// ExpectBody must occur in the body of the readiness probe's 200
+	// response, through B0 and through the gateway; "" means any body.
+	ExpectBody string
+	// Files are the gateway's configuration files, as text/template sources
+	// rendered with GatewayParams. They must include mainConfig.
+	Files []File
+	// Target is what the gateway must achieve relative to B0.
+	Target Target
+}
+
+// File is one configuration file written into the gateway's directory.
+type File struct {
+	// Name is the file name, relative to the configuration directory.
+	Name string
+	// Template is the text/template source, executed with GatewayParams.
+	Template string
+}
+
+// GatewayParams are the values the configuration templates may use.
+type GatewayParams struct {
+	// Listen is the gateway's loopback address, host:port.
+	Listen string
+	// Admin is the admin listener's loopback address; it serves /healthz.
+	Admin string
+	// Backend is the benchmark backend's loopback address.
+	Backend string
+}
+
+// Target is a scenario's goal: the gateway's median throughput must be at
+// least MinThroughput times B0's, and its median p99 latency at most MaxP99
+// times B0's.
+type Target struct {
+	MinThroughput float64
+	MaxP99        float64
+}
+
+// String describes t as in the report.
+func (t Target) String() string {
+	return fmt.Sprintf("gatehouse throughput ≥ %.0f%% of B0, p99 ≤ %.2f× B0", t.MinThroughput*100, t.MaxP99)
+}
+
+// mainConfig is the file the gateway is started with: gatehouse serve -c
+// <dir>/gatehouse.yaml.
+const mainConfig = "gatehouse.yaml"
+
+// The foundation target, the goal of the plain proxy route: the gateway
+// costs at most 5% of throughput and 20% of p99 over a bare ReverseProxy.
+const (
+	foundationMinThroughput = 0.95
+	foundationMaxP99        = 1.20
+)
+
+// gatehouseYAML is the main configuration shared by the scenarios: one REST
+// API "bench" with stage prod whose variable backend is the bench backend.
+const gatehouseYAML = `listen: {{.Listen}}
+admin: {{.Admin}}
+apis:
+  - name: bench
+    protocol: REST
+    definition: api.yaml
+    stages:
+      prod:
+        variables: {backend: "{{.Backend}}"}
+`
+
+// httpProxyAPI is a greedy http_proxy route to the backend, as AWS exports it.
+const httpProxyAPI = `openapi: 3.0.1
+info: {title: bench, version: "1"}
+paths:
+  /{proxy+}:
+    x-amazon-apigateway-any-method:
+      parameters:
+        - {name: proxy, in: path, required: true, schema: {type: string}}
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: ANY
+        uri: http://${stageVariables.backend}/{proxy}
+        requestParameters:
+          integration.request.path.proxy: method.request.path.proxy
+        passthroughBehavior: when_no_match
+`
+
+// scenarios returns the benchmark table. Later rows (SigV4 route, Lambda,
+// MOCK, authorizers) set Header or Prepare and their own Files and Target.
+func scenarios() []Scenario {
+	return []Scenario{
+		{
+			Name:        "http_proxy",
+			Description: "GET through a greedy {proxy+} http_proxy route with a stage variable, no auth; the gateway writes its JSON access log to a file.",
+			Path:        "/prod/hello",
+			ExpectBody:  `"path":"/hello"`,
+			Files: []File{
+				{Name: mainConfig, Template: gatehouseYAML},
+				{Name: "api.yaml", Template: httpProxyAPI},
+			},
+			Target: Target{MinThroughput: foundationMinThroughput, MaxP99: foundationMaxP99},
+		},
+	}
+}
+
+// findScenario returns the scenario called name.
+func findScenario(list []Scenario, name string) (Scenario, error) {
+	names := make([]string, 0, len(list))
+	for _, s := range list {
+		if s.Name == name {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	slices.Sort(names)
+	return Scenario{}, fmt.Errorf("unknown scenario %q (have: %s)", name, strings.Join(names, ", "))
+}
+
+// render executes the scenario's configuration templates. It returns the
+// file contents by name.
+func (s *Scenario) render(p GatewayParams) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(s.Files))
+	for _, f := range s.Files {
+		if f.Name == "" || strings.ContainsAny(f.Name, `/\`) {
+			return nil, fmt.Errorf("scenario %s: file name %q: need a plain file name", s.Name, f.Name)
+		}
+		if _, dup := out[f.Name]; dup {
+			return nil, fmt.Errorf("scenario %s: file %s listed twice", s.Name, f.Name)
+		}
+		t, err := template.New(f.Name).Option("missingkey=error").Parse(f.Template)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: parse %s: %w", s.Name, f.Name, err)
+		}
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, p); err != nil {
+			return nil, fmt.Errorf("scenario %s: render %s: %w", s.Name, f.Name, err)
+		}
+		out[f.Name] = buf.Bytes()
+	}
+	if _, ok := out[mainConfig]; !ok {
+		return nil, fmt.Errorf("scenario %s: no %s among its files", s.Name, mainConfig)
+	}
+	return out, nil
+}

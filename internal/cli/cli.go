@@ -39,15 +39,20 @@ commands:
 `
 
 // Run runs the gatehouse command line with args (without the program name)
-// and returns the exit code.
+// and returns the exit code. serve runs until SIGINT or SIGTERM.
 func Run(args []string, stdout, stderr io.Writer) int {
+	return RunContext(context.Background(), args, stdout, stderr)
+}
+
+// RunContext is Run with a context: serve also stops when ctx ends.
+func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:], stdout, stderr)
+		return serve(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
@@ -97,7 +102,7 @@ func printErrors(w io.Writer, err error) {
 	}
 }
 
-func serve(args []string, stdout, stderr io.Writer) int {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cf commonFlags
@@ -144,7 +149,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	gw := gateway.New(plan, gateway.Options{Logger: log})
 	defer gw.Close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serveUntil(ctx, cfg, plan, gw, log); err != nil {
 		log.Error("gatehouse stopped", "err", err)
@@ -171,6 +176,7 @@ func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw 
 	}
 	var ready atomic.Bool
 	var adminSrv *http.Server
+	adminAddr := "off"
 	errc := make(chan error, 2)
 	if cfg.Admin != "" {
 		aln, err := net.Listen("tcp", cfg.Admin)
@@ -178,16 +184,17 @@ func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw 
 			ln.Close()
 			return fmt.Errorf("listen admin %s: %w", cfg.Admin, err)
 		}
+		adminAddr = aln.Addr().String()
 		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready), ReadHeaderTimeout: 5 * time.Second}
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
 	go func() { errc <- srv.Serve(ln) }()
 	ready.Store(true)
 
-	log.Info("gatehouse serving", "version", version, "listen", ln.Addr().String(), "admin", cfg.Admin, "region", cfg.Region, "account", cfg.AccountID)
 	for _, line := range plan.StageURLs(ln.Addr().String()) {
 		log.Info(line)
 	}
+	log.Info("gatehouse serving", "version", version, "listen", ln.Addr().String(), "admin", adminAddr, "region", cfg.Region, "account", cfg.AccountID)
 
 	select {
 	case err := <-errc:

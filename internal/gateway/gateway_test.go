@@ -529,8 +529,8 @@ func TestHTTPAPI(t *testing.T) {
 		body               string
 	}{
 		{"GET", "/hello/ana", host, 200, "GET /greet/ana"},
-		{"POST", "/hello/ana", host, 200, "POST /default"},      // method misses: $default
-		{"GET", "/beta/hello/bo", host, 200, "GET /greet/bo"},   // a named stage
+		{"POST", "/hello/ana", host, 200, "POST /default"},    // method misses: $default
+		{"GET", "/beta/hello/bo", host, 200, "GET /greet/bo"}, // a named stage
 		{"GET", "/only", "otherapi01.execute-api.localhost", 200, "GET /other"},
 		{"GET", "/nothing", "otherapi01.execute-api.localhost", 404, `{"message":"Not Found"}`},
 		{"GET", "/slow", host, 503, `{"message":"Service Unavailable"}`},

@@ -196,6 +196,10 @@ func Decode(es *Errors, n *yaml.Node, prefix string, v any) {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		panic("yamlx.Decode: v must be a non-nil pointer") // programming error
 	}
+	if n == nil {
+		es.Add(nil, prefix, "value is missing")
+		return
+	}
 	decode(es, n, prefix, rv.Elem(), 0)
 }
 
@@ -214,6 +218,10 @@ func decode(es *Errors, n *yaml.Node, field string, v reflect.Value, depth int) 
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" && v.Kind() != reflect.Interface {
+		if v.Kind() == reflect.Struct {
+			// An empty value still has to name its required keys.
+			decodeStruct(es, &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}, field, v, depth)
+		}
 		return // null leaves the zero value
 	}
 	switch v.Kind() {

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/awscurl"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gateway"
 )
@@ -35,6 +36,7 @@ const usage = `usage: gatehouse <command> [flags]
 commands:
   serve     -c gatehouse.yaml [--listen addr] [--admin addr] [--log-level debug|info|warn|error]
   validate  -c gatehouse.yaml
+  curl      [curl flags] [--sign-host host] [--presign] URL   (signs with SigV4; see docs/curl.md)
   version
 `
 
@@ -55,6 +57,8 @@ func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return serve(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "curl":
+		return awscurl.Run(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "gatehouse %s\n", version)
 		return 0
@@ -146,7 +150,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printErrors(stderr, err)
 		return 1
 	}
-	gw := gateway.New(plan, gateway.Options{Logger: log})
+	gw, err := gateway.New(plan, gateway.Options{Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		return 1
+	}
 	defer gw.Close()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

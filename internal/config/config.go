@@ -38,6 +38,17 @@ type Config struct {
 	AccountID string
 	APIs      []*model.API
 	Domains   []Domain
+	// TrustedProxies lets a request that comes from one of Networks be
+	// verified against a signature made for one of Hosts (a proxy or CDN in
+	// front of the gateway, seed 001). Empty means no proxy is trusted.
+	TrustedProxies TrustedProxies
+}
+
+// TrustedProxies are the proxies whose requests may be signed for a
+// public host name.
+type TrustedProxies struct {
+	Networks []*net.IPNet
+	Hosts    []string
 }
 
 // Domain is a custom domain name with its base path mappings.
@@ -63,6 +74,12 @@ type fileDoc struct {
 	AccountID string      `yaml:"accountId"`
 	APIs      []apiDoc    `yaml:"apis"`
 	Domains   []domainDoc `yaml:"domains"`
+	Proxies   *proxiesDoc `yaml:"trustedProxies"`
+}
+
+type proxiesDoc struct {
+	Networks []string `yaml:"networks,required"`
+	Hosts    []string `yaml:"hosts,required"`
 }
 
 type apiDoc struct {
@@ -97,7 +114,8 @@ type mappingDoc struct {
 
 // inlineRouteDoc is one entry of an API's inline routes.
 type inlineRouteDoc struct {
-	Integration *yaml.Node `yaml:"integration,required"`
+	Integration       *yaml.Node `yaml:"integration,required"`
+	AuthorizationType string     `yaml:"authorizationType"`
 }
 
 var (
@@ -183,6 +201,30 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 		c.APIs = append(c.APIs, api)
 	}
 	c.Domains = decodeDomains(es, yamlx.Lookup(root, "domains"), d.Domains, c.APIs)
+	if d.Proxies != nil {
+		for i, n := range d.Proxies.Networks {
+			if !strings.Contains(n, "/") {
+				if ip := net.ParseIP(n); ip != nil && ip.To4() != nil {
+					n += "/32"
+				} else {
+					n += "/128"
+				}
+			}
+			_, ipnet, err := net.ParseCIDR(n)
+			if err != nil {
+				es.Add(at("trustedProxies"), fmt.Sprintf("trustedProxies.networks[%d]", i), "%q is not an IP address or CIDR block", d.Proxies.Networks[i])
+				continue
+			}
+			c.TrustedProxies.Networks = append(c.TrustedProxies.Networks, ipnet)
+		}
+		for i, h := range d.Proxies.Hosts {
+			if h == "" || strings.ContainsAny(h, "/ ") {
+				es.Add(at("trustedProxies"), fmt.Sprintf("trustedProxies.hosts[%d]", i), "%q is not a host name (host or host:port)", h)
+				continue
+			}
+			c.TrustedProxies.Hosts = append(c.TrustedProxies.Hosts, strings.ToLower(h))
+		}
+	}
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
@@ -237,14 +279,16 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 			path = filepath.Join(dir, path)
 		}
 		api.Source = path
-		routes, err := openapi.Load(path, api.Protocol)
+		def, err := openapi.Load(path, api.Protocol)
 		var pe *yamlx.Error
 		if errors.As(err, &pe) && pe.File == path {
 			es.Append(err) // positions in the definition speak for themselves
 		} else if err != nil {
 			es.Add(at("definition"), field+".definition", "%v", err)
 		}
-		api.Routes = routes
+		if def != nil {
+			api.Routes, api.ResourcePolicy = def.Routes, def.ResourcePolicy
+		}
 	case ad.Routes != nil:
 		if api.Protocol != model.HTTP {
 			es.Add(at("routes"), field+".routes", "inline routes are for HTTP APIs (protocol: HTTP); REST APIs take a definition")
@@ -288,6 +332,14 @@ func decodeInlineRoutes(es *yamlx.Errors, n *yaml.Node, field string) []*model.R
 		yamlx.Decode(es, v, f, &d)
 		if es.Len() > before {
 			continue
+		}
+		switch strings.ToUpper(d.AuthorizationType) {
+		case "", "NONE":
+			r.Authorization = model.AuthNone
+		case "AWS_IAM":
+			r.Authorization = model.AuthIAM
+		default:
+			es.Add(v, f+".authorizationType", "authorization type %q is not supported yet (served: NONE, AWS_IAM)", d.AuthorizationType)
 		}
 		r.Integration = openapi.DecodeIntegration(es, d.Integration, f+".integration", model.HTTP)
 		if r.Integration != nil {

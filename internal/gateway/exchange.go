@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
+	"github.com/gatehouse/gatehouse/sigv4"
 )
 
 // exchange is the per-request state that flows down the pipeline. The
@@ -50,6 +51,10 @@ type exchange struct {
 	// non-proxy integration response; zero means pass the backend's.
 	respStatus int
 	respHeader http.Header
+
+	// The verified AWS_IAM caller, when the method requires one.
+	sig    *sigv4.Result
+	caller Caller
 
 	// Method response as sent.
 	status  int
@@ -142,6 +147,9 @@ func (ex *exchange) ContextValue(name string) string {
 		return ex.plan.AccountID
 	case "identity.sourceIp":
 		return ex.sourceIP
+	case "identity.accessKey", "identity.caller", "identity.user", "identity.userArn", "identity.accountId":
+		v, _ := ex.identityValue(strings.TrimPrefix(name, "identity."))
+		return v
 	case "identity.userAgent":
 		return ex.in.UserAgent()
 	case "status":

@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"errors"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -18,11 +19,14 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/sigv4"
 )
 
 // Gateway is an http.Handler serving a Plan.
 type Gateway struct {
-	plan      atomic.Pointer[Plan]
+	plan       atomic.Pointer[Plan]
+	identities Identities
+	signer     *sigv4.Signer
 	log       *slog.Logger
 	transport *http.Transport
 	exchanges sync.Pool
@@ -34,18 +38,27 @@ type Options struct {
 	// Logger receives the gateway's own log (not access logs). Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// Identities resolves access keys for AWS_IAM methods. Nil is allowed
+	// only when no method uses AWS_IAM.
+	Identities Identities
+	// Now is the clock for signature dates. Nil means time.Now.
+	Now func() time.Time
 }
 
 // New returns a gateway serving plan.
-func New(plan *Plan, opts Options) *Gateway {
-	g := &Gateway{log: opts.Logger, transport: newTransport()}
+func New(plan *Plan, opts Options) (*Gateway, error) {
+	if plan.usesIAM && opts.Identities == nil {
+		return nil, errors.New("a method uses AWS_IAM authorization but no IAM store is configured")
+	}
+	g := &Gateway{log: opts.Logger, transport: newTransport(), identities: opts.Identities,
+		signer: sigv4.New(sigv4.Options{Region: plan.Region, Now: opts.Now})}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
 	g.plan.Store(plan)
 	g.exchanges.New = func() any { return new(exchange) }
 	g.buffers.New = func() any { b := make([]byte, 32<<10); return &b }
-	return g
+	return g, nil
 }
 
 // newTransport is the client side toward HTTP integrations: keep-alive

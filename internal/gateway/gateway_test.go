@@ -74,7 +74,10 @@ func gatewayIn(t *testing.T, dir, backend string, files map[string]string) (stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := gateway.New(plan, gateway.Options{})
+	gw, err := gateway.New(plan, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() {
 		srv.Close()

@@ -10,7 +10,7 @@ import (
 // methodRequest matches the route of the request within its API and
 // stage. Unknown routes get the protocol's answer: 403 Missing
 // Authentication Token for REST, 404 Not Found for HTTP APIs.
-func methodRequest(ex *exchange) error {
+func (g *Gateway) methodRequest(ex *exchange) error {
 	if !routablePath(ex.path) {
 		return notFound(ex)
 	}
@@ -20,6 +20,9 @@ func methodRequest(ex *exchange) error {
 	}
 	ex.params = m.Params
 	ex.route = ex.api.routes[m.Route]
+	if m.Route.Authorization == model.AuthIAM {
+		return g.authorizeIAM(ex)
+	}
 	return nil
 }
 

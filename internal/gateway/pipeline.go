@@ -21,7 +21,7 @@ func (g *Gateway) serve(ex *exchange) {
 		}
 	}()
 
-	err := methodRequest(ex)
+	err := g.methodRequest(ex)
 	if err == nil {
 		err = integrationRequest(ex)
 	}

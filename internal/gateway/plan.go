@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/mapping"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
@@ -23,6 +24,11 @@ type Plan struct {
 	apis      []*apiPlan
 	byID      map[string]*apiPlan
 	domains   map[string][]basePath // lower-case host → mappings, longest first
+	usesIAM   bool
+	proxies   *TrustedProxies
+	// signedHosts are the hosts a request from a trusted proxy may be
+	// signed for: its own Host first, then the aliases.
+	signedHosts []string
 }
 
 type apiPlan struct {
@@ -32,6 +38,8 @@ type apiPlan struct {
 	// rootStage serves at the URL root: an HTTP API's $default stage.
 	rootStage *stagePlan
 	routes    map[*model.Route]*routePlan
+	// resourcePolicy is the REST API's compiled resource policy, or nil.
+	resourcePolicy *iam.Policy
 }
 
 type stagePlan struct {
@@ -83,6 +91,10 @@ type uriPart struct {
 // writer for each stage's destination.
 func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 	p := &Plan{Region: cfg.Region, AccountID: cfg.AccountID, byID: map[string]*apiPlan{}, domains: map[string][]basePath{}}
+	if tp := cfg.TrustedProxies; len(tp.Networks) > 0 && len(tp.Hosts) > 0 {
+		p.proxies = &TrustedProxies{Networks: tp.Networks, Hosts: tp.Hosts}
+		p.signedHosts = append([]string{""}, tp.Hosts...)
+	}
 	var errs []error
 	for _, api := range cfg.APIs {
 		ap, err := compileAPI(api, logs)
@@ -92,6 +104,9 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 		}
 		p.apis = append(p.apis, ap)
 		p.byID[api.ID] = ap
+		for _, r := range api.Routes {
+			p.usesIAM = p.usesIAM || r.Authorization == model.AuthIAM
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -114,6 +129,13 @@ func compileAPI(api *model.API, logs *LogSinks) (*apiPlan, error) {
 		return nil, err
 	}
 	ap := &apiPlan{api: api, table: table, stages: map[string]*stagePlan{}, routes: map[*model.Route]*routePlan{}}
+	if api.ResourcePolicy != nil {
+		pol, err := iam.ParsePolicy("resource policy", iam.ResourcePolicy, api.ResourcePolicy)
+		if err != nil {
+			return nil, fmt.Errorf("%s: x-amazon-apigateway-policy: %w", api.Source, err)
+		}
+		ap.resourcePolicy = pol
+	}
 	for _, s := range api.Stages {
 		al, err := newAccessLog(s.AccessLog, logs)
 		if err != nil {

@@ -41,8 +41,36 @@ func (e *Error) JSON() string {
 	if e.Body != "" {
 		return e.Body
 	}
-	return `{"message":` + strconv.Quote(e.Message) + `}`
+	return `{"message":` + Quote(e.Message) + `}`
 }
+
+// Quote quotes s as a JSON string the way API Gateway writes messages:
+// quotes, backslashes and control characters escaped, everything else
+// (including non-ASCII and <>&) as is.
+func Quote(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(append(b, '"'))
+}
+
+const hexDigits = "0123456789abcdef"
 
 // MissingAuthenticationToken is REST's answer for an unknown route (and
 // for an unsigned request to an AWS_IAM method).

@@ -36,7 +36,19 @@ type API struct {
 	Source   string // the file it was loaded from, for messages
 	Stages   []*Stage
 	Routes   []*Route
+	// ResourcePolicy is the REST API's resource policy
+	// (x-amazon-apigateway-policy) as JSON; nil means none.
+	ResourcePolicy []byte
 }
+
+// AuthorizationType is a method's authorization type.
+type AuthorizationType string
+
+// Authorization types gatehouse enforces.
+const (
+	AuthNone AuthorizationType = "NONE"
+	AuthIAM  AuthorizationType = "AWS_IAM"
+)
 
 // Stage is a deployment stage with its variables and access log settings.
 type Stage struct {
@@ -66,6 +78,8 @@ type Route struct {
 	// REST it is "METHOD path" for messages.
 	Key         string
 	Integration *Integration
+	// Authorization is the method's authorization type; "" means NONE.
+	Authorization AuthorizationType
 	// Where is the definition position ("pets.yaml:12:5") for messages.
 	Where string
 }

@@ -4,6 +4,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -23,9 +24,9 @@ var httpMethods = [...]string{"get", "put", "post", "delete", "options", "head",
 // anyMethodKey is API Gateway's extension for the ANY method.
 const anyMethodKey = "x-amazon-apigateway-any-method"
 
-// Load reads the definition at path and returns the routes it declares for
-// an API of the given protocol. Every problem is reported, joined.
-func Load(path string, protocol model.Protocol) ([]*model.Route, error) {
+// Load reads the definition at path and returns what it declares for an
+// API of the given protocol. Every problem is reported, joined.
+func Load(path string, protocol model.Protocol) (*Definition, error) {
 	root, err := yamlx.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -33,8 +34,8 @@ func Load(path string, protocol model.Protocol) ([]*model.Route, error) {
 	return Decode(path, root, protocol)
 }
 
-// Decode converts a parsed definition document into routes.
-func Decode(file string, root *yaml.Node, protocol model.Protocol) ([]*model.Route, error) {
+// Decode converts a parsed definition document.
+func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition, error) {
 	es := &yamlx.Errors{File: file}
 	version := ""
 	if v := yamlx.Lookup(root, "openapi"); v != nil {
@@ -58,6 +59,17 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) ([]*model.Rou
 	if paths.Kind != yaml.MappingNode {
 		es.Add(paths, "paths", "must be a mapping of path templates")
 		return nil, es.Err()
+	}
+	doc := readDocument(es, root)
+	var resourcePolicy []byte
+	if pol := yamlx.Lookup(root, "x-amazon-apigateway-policy"); pol != nil {
+		if protocol != model.REST {
+			es.Add(pol, "x-amazon-apigateway-policy", "resource policies exist only for REST APIs")
+		} else if b, err := nodeJSON(pol); err != nil {
+			es.Add(pol, "x-amazon-apigateway-policy", "%v", err)
+		} else {
+			resourcePolicy = b
+		}
 	}
 	var routes []*model.Route
 	for i := 0; i+1 < len(paths.Content); i += 2 {
@@ -92,7 +104,7 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) ([]*model.Rou
 			} else {
 				r.Key = method + " " + path
 			}
-			checkAuth(es, op, opField)
+			r.Authorization = doc.authorization(es, op, opField)
 			integ := yamlx.Lookup(op, "x-amazon-apigateway-integration")
 			if integ == nil {
 				es.Add(opKey, opField, "has no x-amazon-apigateway-integration; gatehouse cannot serve a method without an integration")
@@ -107,7 +119,30 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) ([]*model.Rou
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
-	return routes, nil
+	return &Definition{Routes: routes, ResourcePolicy: resourcePolicy}, nil
+}
+
+// Definition is what a definition document declares.
+type Definition struct {
+	Routes []*model.Route
+	// ResourcePolicy is x-amazon-apigateway-policy as JSON; nil for none.
+	ResourcePolicy []byte
+}
+
+// nodeJSON converts a YAML node (a policy written as YAML or JSON) to JSON.
+func nodeJSON(n *yaml.Node) ([]byte, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	if s, ok := v.(string); ok {
+		// AWS exports may carry the policy as a JSON string.
+		if !json.Valid([]byte(s)) {
+			return nil, fmt.Errorf("policy string is not valid JSON")
+		}
+		return []byte(s), nil
+	}
+	return json.Marshal(v)
 }
 
 func operationMethod(key string) (string, bool) {
@@ -122,17 +157,97 @@ func operationMethod(key string) (string, bool) {
 	return "", false
 }
 
-// checkAuth rejects authorization settings gatehouse does not enforce yet:
-// serving such a method open would silently drop its protection.
-func checkAuth(es *yamlx.Errors, op *yaml.Node, field string) {
+// authorization returns the method's authorization type from
+// x-amazon-apigateway-auth or its security requirements (the operation's,
+// else the document's). Authorizers and API keys are not served yet:
+// serving such a method open would silently drop its protection, so they
+// are load errors.
+func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) model.AuthorizationType {
 	if auth := yamlx.Lookup(op, "x-amazon-apigateway-auth"); auth != nil {
-		if t := yamlx.Lookup(auth, "type"); t != nil && !strings.EqualFold(t.Value, "NONE") {
-			es.Add(t, field+".x-amazon-apigateway-auth.type", "authorization type %q is not supported yet; remove it to serve this method without authorization", t.Value)
+		t := yamlx.Lookup(auth, "type")
+		if t == nil {
+			es.Add(auth, field+".x-amazon-apigateway-auth", `missing required key "type"`)
+			return ""
+		}
+		switch strings.ToUpper(t.Value) {
+		case "NONE":
+			return model.AuthNone
+		case "AWS_IAM":
+			return model.AuthIAM
+		}
+		es.Add(t, field+".x-amazon-apigateway-auth.type", "authorization type %q is not supported yet (served: NONE, AWS_IAM)", t.Value)
+		return ""
+	}
+	sec := yamlx.Lookup(op, "security")
+	secField := field + ".security"
+	if sec == nil {
+		sec, secField = d.security, "security"
+	}
+	if sec == nil || sec.Kind != yaml.SequenceNode || len(sec.Content) == 0 {
+		return model.AuthNone
+	}
+	result := model.AuthNone
+	for _, req := range sec.Content {
+		if req.Kind != yaml.MappingNode {
+			es.Add(req, secField, "each security requirement must be a mapping of scheme names")
+			continue
+		}
+		for i := 0; i+1 < len(req.Content); i += 2 {
+			name := req.Content[i]
+			scheme := d.schemes[name.Value]
+			switch {
+			case scheme == nil:
+				es.Add(name, secField, "security scheme %q is not defined (securitySchemes / securityDefinitions)", name.Value)
+			case scheme.authType == model.AuthIAM:
+				result = model.AuthIAM
+			default:
+				es.Add(name, secField, "security scheme %q (%s) is not supported yet (served: awsSigv4 / AWS_IAM)", name.Value, scheme.kind)
+			}
 		}
 	}
-	if sec := yamlx.Lookup(op, "security"); sec != nil && sec.Kind == yaml.SequenceNode && len(sec.Content) > 0 {
-		es.Add(sec, field+".security", "method security (authorizers, AWS_IAM, API keys) is not supported yet; remove it to serve this method without authorization")
+	return result
+}
+
+// securityScheme is a declared scheme; only AWS_IAM is served so far.
+type securityScheme struct {
+	authType model.AuthorizationType // "" when unsupported
+	kind     string                  // for messages
+}
+
+// document holds what operations inherit from the definition's root.
+type document struct {
+	security *yaml.Node
+	schemes  map[string]*securityScheme
+}
+
+func readDocument(es *yamlx.Errors, root *yaml.Node) *document {
+	d := &document{security: yamlx.Lookup(root, "security"), schemes: map[string]*securityScheme{}}
+	schemes := yamlx.Lookup(root, "securityDefinitions")
+	if schemes == nil {
+		schemes = yamlx.Lookup(yamlx.Lookup(root, "components"), "securitySchemes")
 	}
+	if schemes == nil || schemes.Kind != yaml.MappingNode {
+		return d
+	}
+	for i := 0; i+1 < len(schemes.Content); i += 2 {
+		name, n := schemes.Content[i], schemes.Content[i+1]
+		s := &securityScheme{kind: "unknown"}
+		if t := yamlx.Lookup(n, "x-amazon-apigateway-authtype"); t != nil {
+			s.kind = t.Value
+			if strings.EqualFold(t.Value, "awsSigv4") {
+				s.authType = model.AuthIAM
+			}
+		} else if yamlx.Lookup(n, "x-amazon-apigateway-authorizer") != nil {
+			s.kind = "Lambda/JWT/Cognito authorizer"
+		} else if t := yamlx.Lookup(n, "type"); t != nil {
+			s.kind = t.Value
+			if in := yamlx.Lookup(n, "name"); in != nil && strings.EqualFold(in.Value, "x-api-key") {
+				s.kind = "API key"
+			}
+		}
+		d.schemes[name.Value] = s
+	}
+	return d
 }
 
 // integrationDoc is x-amazon-apigateway-integration as AWS documents it.

@@ -18,10 +18,11 @@ func keys(routes []*model.Route) string {
 }
 
 func TestHTTPAPIExport(t *testing.T) {
-	routes, err := Load("testdata/http-api-export.yaml", model.HTTP)
+	def, err := Load("testdata/http-api-export.yaml", model.HTTP)
 	if err != nil {
 		t.Fatal(err)
 	}
+	routes := def.Routes
 	if got := keys(routes); got != "GET /hello/{name}, $default" {
 		t.Fatalf("routes = %s", got)
 	}
@@ -35,10 +36,11 @@ func TestHTTPAPIExport(t *testing.T) {
 }
 
 func TestSwagger2JSON(t *testing.T) {
-	routes, err := Load("testdata/swagger2.json", model.REST)
+	def, err := Load("testdata/swagger2.json", model.REST)
 	if err != nil {
 		t.Fatal(err)
 	}
+	routes := def.Routes
 	if got := keys(routes); got != "GET /, GET /pets/{petId}, OPTIONS /pets/{petId}" {
 		t.Fatalf("routes = %s", got)
 	}
@@ -74,11 +76,11 @@ paths:
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes, err := Decode("t.yaml", root, model.REST)
+	def, err := Decode("t.yaml", root, model.REST)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := routes[0].Integration.Responses
+	rs := def.Routes[0].Integration.Responses
 	if len(rs) != 3 || rs[2].Pattern != "" {
 		t.Fatalf("default must come last: %+v", rs)
 	}
@@ -110,16 +112,18 @@ func TestCheckPathTemplate(t *testing.T) {
 
 func TestRejectsUnsupported(t *testing.T) {
 	for name, c := range map[string]struct{ doc, want string }{
-		"no version":      {"paths: {}", `neither "openapi" (3.0) nor "swagger" (2.0)`},
-		"openapi 2":       {"openapi: 2.0\npaths: {}", `version "2.0" is not supported`},
-		"no paths":        {"openapi: 3.0.1", `missing required key "paths"`},
-		"vpc link":        {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', connectionType: VPC_LINK}}}}", `connection type "VPC_LINK" is not supported`},
-		"bad method":      {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: FETCH, uri: 'http://a/'}}}}", `unknown HTTP method "FETCH"`},
-		"bad pattern":     {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/', responses: {'(': {statusCode: '500'}}}}}}", `selection pattern "("`},
-		"http on HTTP":    {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/'}}}}", `is a REST API integration`},
-		"HTTP API params": {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'overwrite:path': '/x'}}}}}", `parameter mapping "overwrite:path" is not supported yet`},
-		"bad target":      {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'integration.request.body': 'x'}}}}}", `must be integration.request.{header,querystring,path}.NAME`},
-		"security":        {"openapi: 3.0.1\npaths: {/x: {get: {security: [{sigv4: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `method security (authorizers, AWS_IAM, API keys) is not supported yet`},
+		"no version":       {"paths: {}", `neither "openapi" (3.0) nor "swagger" (2.0)`},
+		"openapi 2":        {"openapi: 2.0\npaths: {}", `version "2.0" is not supported`},
+		"no paths":         {"openapi: 3.0.1", `missing required key "paths"`},
+		"vpc link":         {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', connectionType: VPC_LINK}}}}", `connection type "VPC_LINK" is not supported`},
+		"bad method":       {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: FETCH, uri: 'http://a/'}}}}", `unknown HTTP method "FETCH"`},
+		"bad pattern":      {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/', responses: {'(': {statusCode: '500'}}}}}}", `selection pattern "("`},
+		"http on HTTP":     {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/'}}}}", `is a REST API integration`},
+		"HTTP API params":  {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'overwrite:path': '/x'}}}}}", `parameter mapping "overwrite:path" is not supported yet`},
+		"bad target":       {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'integration.request.body': 'x'}}}}}", `must be integration.request.{header,querystring,path}.NAME`},
+		"undefined scheme": {"openapi: 3.0.1\npaths: {/x: {get: {security: [{sigv4: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `security scheme "sigv4" is not defined`},
+		"authorizer":       {"openapi: 3.0.1\ncomponents: {securitySchemes: {auth: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authorizer: {type: token}}}}\npaths: {/x: {get: {security: [{auth: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `security scheme "auth" (Lambda/JWT/Cognito authorizer) is not supported yet`},
+		"auth type":        {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-auth: {type: CUSTOM}, x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `authorization type "CUSTOM" is not supported yet`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			protocol := model.REST
@@ -137,6 +141,49 @@ func TestRejectsUnsupported(t *testing.T) {
 	}
 }
 
+func TestAuthorization(t *testing.T) {
+	doc := `
+swagger: "2.0"
+info: {title: t, version: "1"}
+securityDefinitions:
+  sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
+security: [{sigv4: []}]
+x-amazon-apigateway-policy:
+  Version: "2012-10-17"
+  Statement: [{Effect: Allow, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*"}]
+paths:
+  /inherit:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://a/"}
+  /open:
+    get:
+      security: []
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://a/"}
+  /ext:
+    get:
+      x-amazon-apigateway-auth: {type: NONE}
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://a/"}
+`
+	root, err := yamlx.Parse("t.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := Decode("t.yaml", root, model.REST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]model.AuthorizationType{}
+	for _, r := range def.Routes {
+		got[r.Path] = r.Authorization
+	}
+	if got["/inherit"] != model.AuthIAM || got["/open"] != model.AuthNone || got["/ext"] != model.AuthNone {
+		t.Errorf("authorization = %v", got)
+	}
+	if !strings.Contains(string(def.ResourcePolicy), `"Resource":"execute-api:/*"`) {
+		t.Errorf("resource policy = %s", def.ResourcePolicy)
+	}
+}
+
 // FuzzDecode feeds arbitrary documents to the definition loader: routes
 // or an error, never a panic, and every route it returns is servable.
 func FuzzDecode(f *testing.F) {
@@ -150,11 +197,11 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		for _, protocol := range []model.Protocol{model.REST, model.HTTP} {
-			routes, err := Decode("fuzz.yaml", root, protocol)
+			def, err := Decode("fuzz.yaml", root, protocol)
 			if err != nil {
 				continue
 			}
-			for _, r := range routes {
+			for _, r := range def.Routes {
 				if r.Integration == nil || (r.Key != model.DefaultRouteKey && CheckPathTemplate(r.Path) != nil) {
 					t.Fatalf("unservable route %+v", r)
 				}

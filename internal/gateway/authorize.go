@@ -1,0 +1,180 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/sigv4"
+)
+
+// Identities finds the IAM caller behind an access key: the IAM store's
+// in-memory snapshot. Lookups must not block.
+type Identities interface {
+	Caller(accessKeyID string) (Caller, bool)
+}
+
+// Caller is an IAM principal that signs requests.
+type Caller struct {
+	AccessKeyID string
+	// Secret is the secret access key; it never leaves the gateway.
+	Secret    string
+	Active    bool
+	UserName  string
+	UserID    string
+	ARN       string
+	AccountID string
+	// Policies are the caller's identity policies (inline and groups').
+	Policies []*iam.Policy
+}
+
+// TrustedProxies lets requests that arrive through a proxy be verified
+// against the host they were signed for (seed 001: signed for the public
+// host, forwarded to the gateway with another Host).
+type TrustedProxies struct {
+	// Networks are the proxies' addresses; a request from elsewhere is
+	// verified against its own Host only.
+	Networks []*net.IPNet
+	// Hosts are the public host names a signature may name.
+	Hosts []string
+}
+
+// trusts reports whether ip is a trusted proxy.
+func (t *TrustedProxies) trusts(ip string) bool {
+	if t == nil || len(t.Hosts) == 0 {
+		return false
+	}
+	addr := net.ParseIP(ip)
+	for _, n := range t.Networks {
+		if addr != nil && n.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// executeAPIInvoke is the action every execute-api request needs.
+const executeAPIInvoke = "execute-api:Invoke"
+
+// authorizeIAM verifies the request's SigV4 signature and evaluates the
+// caller's policies with the API's resource policy, as API Gateway does
+// for an AWS_IAM method.
+func (g *Gateway) authorizeIAM(ex *exchange) error {
+	plan := ex.plan
+	provider := sigv4.CredentialsFunc(func(_ context.Context, id string) (sigv4.Credentials, error) {
+		c, ok := g.identities.Caller(id)
+		if !ok || !c.Active {
+			// An inactive key is as unknown as a missing one to AWS.
+			return sigv4.Credentials{}, sigv4.ErrAccessKeyNotFound
+		}
+		ex.caller = c
+		return sigv4.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.Secret}, nil
+	})
+	res, err := g.signer.Verify(ex.in.Context(), ex.in, provider, func(o *sigv4.Options) {
+		o.Region = plan.Region
+		if plan.proxies.trusts(ex.sourceIP) {
+			o.Hosts = plan.signedHosts
+		}
+	})
+	if err != nil {
+		ex.caller = Caller{}
+		var se *sigv4.Error
+		if errors.As(err, &se) {
+			return &gwerr.Error{Status: se.Status, Type: se.Type, Message: se.Message,
+				ResponseType: responseTypeFor(se), Err: se.Err}
+		}
+		return internalError(ex, fmt.Errorf("verify signature: %w", err))
+	}
+	ex.sig = res
+
+	arn := ex.methodARN()
+	ctx := &iam.Context{
+		PrincipalARN:     ex.caller.ARN,
+		PrincipalAccount: ex.caller.AccountID,
+		PrincipalType:    "User",
+		Username:         ex.caller.UserName,
+		UserID:           ex.caller.UserID,
+		SourceIP:         ex.sourceIP,
+		UserAgent:        ex.in.UserAgent(),
+		Referer:          ex.in.Referer(),
+		CurrentTime:      ex.start,
+		SecureTransport:  iam.BoolPtr(ex.in.TLS != nil),
+	}
+	req := &iam.Request{Action: executeAPIInvoke, Resource: arn, Context: ctx}
+	in := iam.GatewayInput{
+		Auth:         iam.AuthIAM,
+		Identity:     iam.Evaluate(req, ex.caller.Policies...),
+		CrossAccount: ex.caller.AccountID != plan.AccountID,
+	}
+	if rp := ex.api.resourcePolicy; rp != nil {
+		in.HasResourcePolicy = true
+		in.Resource = rp.Evaluate(req)
+	}
+	decision := iam.AuthorizeGateway(in)
+	if decision.Decision == iam.Allow {
+		return nil
+	}
+	g.log.Debug("AWS_IAM request denied", "requestId", ex.requestID, "caller", ex.caller.ARN, "resource", arn, "decision", decision.String())
+	msg := iam.NotAuthorizedMessage(ex.caller.ARN, arn, decision.Decision)
+	return &gwerr.Error{Status: http.StatusForbidden, Type: "AccessDeniedException", Message: msg,
+		Body: `{"Message":` + gwerr.Quote(msg) + `}`, ResponseType: "ACCESS_DENIED"}
+}
+
+func responseTypeFor(se *sigv4.Error) string {
+	switch se.Type {
+	case sigv4.TypeMissingAuthenticationToken:
+		return "MISSING_AUTHENTICATION_TOKEN"
+	case "InvalidSignatureException", "IncompleteSignatureException":
+		return "INVALID_SIGNATURE"
+	case "UnrecognizedClientException":
+		return "UNAUTHORIZED"
+	}
+	if se.Status == http.StatusRequestEntityTooLarge {
+		return "REQUEST_TOO_LARGE"
+	}
+	return "DEFAULT_4XX"
+}
+
+// methodARN is the execute-api resource of the request:
+// arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}.
+func (ex *exchange) methodARN() string {
+	path := strings.TrimPrefix(ex.path, "/")
+	var b strings.Builder
+	b.Grow(64 + len(path))
+	b.WriteString("arn:aws:execute-api:")
+	b.WriteString(ex.plan.Region)
+	b.WriteByte(':')
+	b.WriteString(ex.plan.AccountID)
+	b.WriteByte(':')
+	b.WriteString(ex.api.api.ID)
+	b.WriteByte('/')
+	b.WriteString(ex.stage.name)
+	b.WriteByte('/')
+	b.WriteString(ex.in.Method)
+	b.WriteByte('/')
+	b.WriteString(path)
+	return b.String()
+}
+
+// identityValue returns $context.identity.<name> for an AWS_IAM caller.
+func (ex *exchange) identityValue(name string) (string, bool) {
+	if ex.sig == nil {
+		return "", false
+	}
+	switch name {
+	case "accessKey":
+		return ex.sig.AccessKeyID, true
+	case "caller", "user":
+		return ex.caller.UserID, true
+	case "userArn":
+		return ex.caller.ARN, true
+	case "accountId":
+		return ex.caller.AccountID, true
+	}
+	return "", false
+}

@@ -5,11 +5,12 @@
 package gateway
 
 import (
-	"errors"
-	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -27,10 +28,10 @@ type Gateway struct {
 	plan       atomic.Pointer[Plan]
 	identities Identities
 	signer     *sigv4.Signer
-	log       *slog.Logger
-	transport *http.Transport
-	exchanges sync.Pool
-	buffers   sync.Pool
+	log        *slog.Logger
+	transport  *http.Transport
+	exchanges  sync.Pool
+	buffers    sync.Pool
 }
 
 // Options configure a Gateway.
@@ -156,10 +157,13 @@ func (p *Plan) selectAPI(ex *exchange) bool {
 
 // newIDs returns a request id (a UUID, as REST APIs send in
 // x-amzn-RequestId), an extended id (x-amz-apigw-id / apigw-requestid
-// style) and an X-Ray style trace id.
+// style) and an X-Ray style trace id. They identify requests; they are
+// not secrets, so a fast non-cryptographic source is enough.
 func newIDs() (requestID, extendedID, traceID string) {
-	var b [16 + 11 + 12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	var b [40]byte
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
+	}
 	u := b[:16]
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
@@ -175,13 +179,13 @@ func newIDs() (requestID, extendedID, traceID string) {
 	hex.Encode(s[24:36], u[10:16])
 	requestID = string(s[:])
 	extendedID = base64.StdEncoding.EncodeToString(b[16:27])
-	var t [35]byte
-	copy(t[:], "1-")
+	var t [40]byte
+	copy(t[:], "Root=1-")
 	now := uint32(time.Now().Unix())
-	hex.Encode(t[2:10], []byte{byte(now >> 24), byte(now >> 16), byte(now >> 8), byte(now)})
-	t[10] = '-'
-	hex.Encode(t[11:35], b[27:39])
-	traceID = "Root=" + string(t[:])
+	hex.Encode(t[7:15], []byte{byte(now >> 24), byte(now >> 16), byte(now >> 8), byte(now)})
+	t[15] = '-'
+	hex.Encode(t[16:40], b[27:39])
+	traceID = string(t[:])
 	return
 }
 

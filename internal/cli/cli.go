@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/awscurl"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/idtoken"
 )
 
 // version is set at build time with
@@ -150,7 +151,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printErrors(stderr, err)
 		return 1
 	}
-	gw, err := gateway.New(plan, gateway.Options{Logger: log})
+	opts := gateway.Options{Logger: log}
+	if plan.ForwardsJWT() {
+		if opts.IdentityIssuer, err = newIssuer(cfg); err != nil {
+			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+			return 1
+		}
+		opts.IdentityAudience = cfg.IdentityForwarding.Audience
+	}
+	gw, err := gateway.New(plan, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
 		return 1
@@ -159,7 +168,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serveUntil(ctx, cfg, plan, gw, log); err != nil {
+	if err := serveUntil(ctx, cfg, plan, gw, opts.IdentityIssuer, log); err != nil {
 		log.Error("gatehouse stopped", "err", err)
 		return 1
 	}
@@ -170,7 +179,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // after SIGTERM.
 const ShutdownTimeout = 30 * time.Second
 
-func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw http.Handler, log *slog.Logger) error {
+// newIssuer makes the identity token issuer: the configured key, or a new
+// one; the admin listener publishes its JWKS.
+func newIssuer(cfg *config.Config) (*idtoken.Issuer, error) {
+	if cfg.Admin == "" {
+		return nil, errors.New("identity forwarding as jwt needs the admin listener (admin:), which publishes the JWKS at /.well-known/jwks.json")
+	}
+	opts := idtoken.Options{Issuer: cfg.IdentityForwarding.Issuer, TTL: time.Duration(cfg.IdentityForwarding.TTLSeconds) * time.Second}
+	if opts.Issuer == "" {
+		opts.Issuer = "http://" + cfg.Admin
+	}
+	if cfg.IdentityForwarding.KeyFile != "" {
+		key, err := idtoken.LoadKey(cfg.IdentityForwarding.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		opts.Key = key
+	}
+	return idtoken.New(opts)
+}
+
+func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw http.Handler, issuer *idtoken.Issuer, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
@@ -193,7 +222,7 @@ func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw 
 			return fmt.Errorf("listen admin %s: %w", cfg.Admin, err)
 		}
 		adminAddr = aln.Addr().String()
-		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready), ReadHeaderTimeout: 5 * time.Second}
+		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready, issuer), ReadHeaderTimeout: 5 * time.Second}
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
 	go func() { errc <- srv.Serve(ln) }()

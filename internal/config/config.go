@@ -38,10 +38,25 @@ type Config struct {
 	AccountID string
 	APIs      []*model.API
 	Domains   []Domain
+	// IdentityForwarding configures the tokens of identity forwarding.
+	IdentityForwarding IdentityForwarding
 	// TrustedProxies lets a request that comes from one of Networks be
 	// verified against a signature made for one of Hosts (a proxy or CDN in
 	// front of the gateway, seed 001). Empty means no proxy is trusted.
 	TrustedProxies TrustedProxies
+}
+
+// IdentityForwarding configures forwarded identity tokens (mode jwt).
+type IdentityForwarding struct {
+	// KeyFile is a PEM ECDSA P-256 private key; "" means a new key each
+	// start (backends refetch the JWKS).
+	KeyFile string
+	// Issuer is the tokens' iss; "" means the admin listener's URL.
+	Issuer string
+	// Audience is the tokens' aud; "" means none.
+	Audience string
+	// TTLSeconds is the token lifetime; 0 means 60.
+	TTLSeconds int
 }
 
 // TrustedProxies are the proxies whose requests may be signed for a
@@ -68,13 +83,21 @@ type BasePathMapping struct {
 
 // fileDoc is gatehouse.yaml as written.
 type fileDoc struct {
-	Listen    string      `yaml:"listen"`
-	Admin     string      `yaml:"admin"`
-	Region    string      `yaml:"region"`
-	AccountID string      `yaml:"accountId"`
-	APIs      []apiDoc    `yaml:"apis"`
-	Domains   []domainDoc `yaml:"domains"`
-	Proxies   *proxiesDoc `yaml:"trustedProxies"`
+	Listen     string         `yaml:"listen"`
+	Admin      string         `yaml:"admin"`
+	Region     string         `yaml:"region"`
+	AccountID  string         `yaml:"accountId"`
+	APIs       []apiDoc       `yaml:"apis"`
+	Domains    []domainDoc    `yaml:"domains"`
+	Proxies    *proxiesDoc    `yaml:"trustedProxies"`
+	Forwarding *forwardingDoc `yaml:"identityForwarding"`
+}
+
+type forwardingDoc struct {
+	KeyFile    string `yaml:"keyFile"`
+	Issuer     string `yaml:"issuer"`
+	Audience   string `yaml:"audience"`
+	TTLSeconds int    `yaml:"ttlSeconds"`
 }
 
 type proxiesDoc struct {
@@ -89,6 +112,9 @@ type apiDoc struct {
 	Definition string              `yaml:"definition"`
 	Routes     *yaml.Node          `yaml:"routes"`
 	Stages     map[string]stageDoc `yaml:"stages"`
+	// ForwardIdentity is the identity forwarding mode of the API's
+	// integrations that do not set x-gatehouse-forward-identity.
+	ForwardIdentity string `yaml:"forwardIdentity"`
 }
 
 type stageDoc struct {
@@ -201,6 +227,15 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 		c.APIs = append(c.APIs, api)
 	}
 	c.Domains = decodeDomains(es, yamlx.Lookup(root, "domains"), d.Domains, c.APIs)
+	if f := d.Forwarding; f != nil {
+		c.IdentityForwarding = IdentityForwarding{KeyFile: f.KeyFile, Issuer: f.Issuer, Audience: f.Audience, TTLSeconds: f.TTLSeconds}
+		if f.KeyFile != "" && !filepath.IsAbs(f.KeyFile) {
+			c.IdentityForwarding.KeyFile = filepath.Join(filepath.Dir(file), f.KeyFile)
+		}
+		if f.TTLSeconds < 0 || f.TTLSeconds > 3600 {
+			es.Add(at("identityForwarding"), "identityForwarding.ttlSeconds", "must be between 1 and 3600, not %d", f.TTLSeconds)
+		}
+	}
 	if d.Proxies != nil {
 		for i, n := range d.Proxies.Networks {
 			if !strings.Contains(n, "/") {
@@ -300,6 +335,15 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 		es.Add(n, field, `needs "definition" (an OpenAPI file) or "routes"`)
 	}
 	api.Stages = decodeStages(es, at("stages"), field+".stages", api.Protocol, ad.Stages)
+	if mode, err := model.ParseForwardMode(ad.ForwardIdentity); err != nil {
+		es.Add(at("forwardIdentity"), field+".forwardIdentity", "%v", err)
+	} else if mode != model.ForwardNone {
+		for _, r := range api.Routes {
+			if r.Integration != nil && r.Integration.ForwardIdentity == model.ForwardNone {
+				r.Integration.ForwardIdentity = mode
+			}
+		}
+	}
 	return api
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/gatehouse/gatehouse/internal/idtoken"
 	"net/http"
 	"sync/atomic"
 )
@@ -8,8 +9,18 @@ import (
 // AdminHandler serves the admin listener: GET /healthz answers 200 while
 // the process runs; GET /readyz answers 200 while ready is true and 503
 // during shutdown, so a load balancer drains the node first.
-func AdminHandler(ready *atomic.Bool) http.Handler {
+//
+// With an identity issuer it also serves the public keys of forwarded
+// identity tokens at GET /.well-known/jwks.json.
+func AdminHandler(ready *atomic.Bool, issuer *idtoken.Issuer) http.Handler {
 	mux := http.NewServeMux()
+	if issuer != nil {
+		mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "max-age=300")
+			_, _ = w.Write(issuer.JWKS())
+		})
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/idtoken"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/sigv4"
 )
@@ -28,6 +29,8 @@ type Gateway struct {
 	plan       atomic.Pointer[Plan]
 	identities Identities
 	signer     *sigv4.Signer
+	issuer     *idtoken.Issuer
+	audience   string
 	log        *slog.Logger
 	transport  *http.Transport
 	exchanges  sync.Pool
@@ -42,6 +45,11 @@ type Options struct {
 	// Identities resolves access keys for AWS_IAM methods. Nil is allowed
 	// only when no method uses AWS_IAM.
 	Identities Identities
+	// IdentityIssuer mints identity forwarding tokens. Nil is allowed
+	// only when no integration forwards identity as a JWT.
+	IdentityIssuer *idtoken.Issuer
+	// IdentityAudience is the aud of forwarded tokens; "" means none.
+	IdentityAudience string
 	// Now is the clock for signature dates. Nil means time.Now.
 	Now func() time.Time
 }
@@ -51,7 +59,11 @@ func New(plan *Plan, opts Options) (*Gateway, error) {
 	if plan.usesIAM && opts.Identities == nil {
 		return nil, errors.New("a method uses AWS_IAM authorization but no IAM store is configured")
 	}
+	if plan.forwardsJWT && opts.IdentityIssuer == nil {
+		return nil, errors.New("an integration forwards identity as a JWT but no identity issuer is configured")
+	}
 	g := &Gateway{log: opts.Logger, transport: newTransport(), identities: opts.Identities,
+		issuer: opts.IdentityIssuer, audience: opts.IdentityAudience,
 		signer: sigv4.New(sigv4.Options{Region: plan.Region, Now: opts.Now})}
 	if g.log == nil {
 		g.log = slog.Default()

@@ -26,7 +26,7 @@ var hopHeaders = [...]string{
 // path parameters and stage variables substituted, query string and
 // headers passed through (proxy) and mapped (requestParameters), the body
 // streamed, X-Forwarded-For appended.
-func integrationRequest(ex *exchange) error {
+func (g *Gateway) integrationRequest(ex *exchange) error {
 	rp := ex.route
 	in := ex.in
 	proxy := rp.integ.Type == model.HTTPProxy
@@ -110,6 +110,9 @@ func integrationRequest(ex *exchange) error {
 	method := rp.integ.HTTPMethod
 	if method == "" || method == model.MethodAny {
 		method = in.Method
+	}
+	if err := g.prepareIdentityHeaders(ex, header); err != nil {
+		return err
 	}
 	appendForwardedFor(header, in.Header, ex.sourceIP)
 	header.Set("X-Amzn-Trace-Id", ex.traceID)

@@ -23,7 +23,7 @@ func (g *Gateway) serve(ex *exchange) {
 
 	err := g.methodRequest(ex)
 	if err == nil {
-		err = integrationRequest(ex)
+		err = g.integrationRequest(ex)
 	}
 	if err == nil {
 		err = g.integrate(ex)

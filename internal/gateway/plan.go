@@ -19,13 +19,14 @@ import (
 // from the configuration: routes indexed, mappings and URIs compiled. It
 // is immutable and shared by all requests.
 type Plan struct {
-	Region    string
-	AccountID string
-	apis      []*apiPlan
-	byID      map[string]*apiPlan
-	domains   map[string][]basePath // lower-case host → mappings, longest first
-	usesIAM   bool
-	proxies   *TrustedProxies
+	Region      string
+	AccountID   string
+	apis        []*apiPlan
+	byID        map[string]*apiPlan
+	domains     map[string][]basePath // lower-case host → mappings, longest first
+	usesIAM     bool
+	forwardsJWT bool
+	proxies     *TrustedProxies
 	// signedHosts are the hosts a request from a trusted proxy may be
 	// signed for: its own Host first, then the aliases.
 	signedHosts []string
@@ -106,6 +107,7 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 		p.byID[api.ID] = ap
 		for _, r := range api.Routes {
 			p.usesIAM = p.usesIAM || r.Authorization == model.AuthIAM
+			p.forwardsJWT = p.forwardsJWT || r.Integration.ForwardIdentity == model.ForwardJWT
 		}
 	}
 	if len(errs) > 0 {
@@ -267,6 +269,12 @@ func (t uriTemplate) render(value func(name string) string) string {
 	}
 	return b.String()
 }
+
+// UsesIAM reports whether a method uses AWS_IAM authorization.
+func (p *Plan) UsesIAM() bool { return p.usesIAM }
+
+// ForwardsJWT reports whether an integration forwards identity as a JWT.
+func (p *Plan) ForwardsJWT() bool { return p.forwardsJWT }
 
 // StageURLs lists, for the start-up line, each API's stages with the URLs
 // that reach them through listen.

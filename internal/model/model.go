@@ -111,6 +111,33 @@ type Integration struct {
 	// Responses are the integration responses of a non-proxy integration,
 	// specific patterns first and the default last.
 	Responses []IntegrationResponse
+	// ForwardIdentity tells the backend who called (gatehouse's opt-in
+	// identity forwarding, not an AWS feature): ForwardNone (the default),
+	// ForwardHeaders or ForwardJWT.
+	ForwardIdentity ForwardMode
+}
+
+// ForwardMode is how a verified caller is forwarded to an integration.
+type ForwardMode string
+
+// Identity forwarding modes.
+const (
+	ForwardNone    ForwardMode = ""
+	ForwardHeaders ForwardMode = "headers"
+	ForwardJWT     ForwardMode = "jwt"
+)
+
+// ParseForwardMode parses a forwarding mode as written in a config.
+func ParseForwardMode(s string) (ForwardMode, error) {
+	switch s {
+	case "", "none":
+		return ForwardNone, nil
+	case "headers":
+		return ForwardHeaders, nil
+	case "jwt":
+		return ForwardJWT, nil
+	}
+	return "", fmt.Errorf("unknown identity forwarding mode %q (allowed: none, headers, jwt)", s)
 }
 
 // DefaultTimeout is API Gateway's default (and REST maximum) integration timeout.

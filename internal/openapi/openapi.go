@@ -270,6 +270,8 @@ type integrationDoc struct {
 	TLSConfig            *yaml.Node        `yaml:"tlsConfig"`
 	IntegrationSubtype   string            `yaml:"integrationSubtype"`
 	Description          string            `yaml:"description"`
+	// ForwardIdentity is gatehouse's own extension (identity forwarding).
+	ForwardIdentity string `yaml:"x-gatehouse-forward-identity"`
 }
 
 // DecodeIntegration decodes an x-amazon-apigateway-integration object (or
@@ -336,6 +338,11 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 			es.Add(at("timeoutInMillis"), field+".timeoutInMillis", "must be between 50 and %d, not %d", maxMillis, d.TimeoutInMillis)
 		}
 		in.Timeout = time.Duration(d.TimeoutInMillis) * time.Millisecond
+	}
+	if mode, err := model.ParseForwardMode(d.ForwardIdentity); err != nil {
+		es.Add(at("x-gatehouse-forward-identity"), field+".x-gatehouse-forward-identity", "%v", err)
+	} else {
+		in.ForwardIdentity = mode
 	}
 	switch in.PassthroughBehavior {
 	case "", "WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER":

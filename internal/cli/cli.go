@@ -37,6 +37,7 @@ const usage = `usage: gatehouse <command> [flags]
 commands:
   serve     -c gatehouse.yaml [--listen addr] [--admin addr] [--log-level debug|info|warn|error]
   validate  -c gatehouse.yaml
+  iam       <command> [--store DSN | -c gatehouse.yaml] [aws iam flags]   (gatehouse iam help)
   curl      [curl flags] [--sign-host host] [--presign] URL   (signs with SigV4; see docs/curl.md)
   version
 `
@@ -58,6 +59,8 @@ func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return serve(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "iam":
+		return runIAM(ctx, args[1:], stdout, stderr)
 	case "curl":
 		return awscurl.Run(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
@@ -151,7 +154,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printErrors(stderr, err)
 		return 1
 	}
+	// Listen first, so that port 0 is resolved before anything (the
+	// identity issuer's URL) needs the real address.
+	lns, err := openListeners(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		return 1
+	}
+	defer lns.close()
+	if lns.admin != nil {
+		cfg.Admin = lns.admin.Addr().String()
+	}
 	opts := gateway.Options{Logger: log}
+	if plan.UsesIAM() || len(cfg.IAM.Users) > 0 {
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		st, err := openStore(octx, cfg.IAM.Store, cfg.AccountID, log)
+		if err == nil && len(cfg.IAM.Users) > 0 {
+			if err = st.Apply(octx, seedUsers(cfg.IAM.Users)); err != nil {
+				st.Close()
+			}
+		}
+		cancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "gatehouse: IAM store: %v\n", err)
+			return 1
+		}
+		defer st.Close()
+		opts.Identities = storeIdentities{st}
+	}
 	if plan.ForwardsJWT() {
 		if opts.IdentityIssuer, err = newIssuer(cfg); err != nil {
 			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
@@ -168,7 +198,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serveUntil(ctx, cfg, plan, gw, opts.IdentityIssuer, log); err != nil {
+	if err := serveUntil(ctx, cfg, lns, plan, gw, opts.IdentityIssuer, log); err != nil {
 		log.Error("gatehouse stopped", "err", err)
 		return 1
 	}
@@ -199,11 +229,36 @@ func newIssuer(cfg *config.Config) (*idtoken.Issuer, error) {
 	return idtoken.New(opts)
 }
 
-func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw http.Handler, issuer *idtoken.Issuer, log *slog.Logger) error {
+// listeners are the gateway's sockets; admin is nil when it has none.
+type listeners struct {
+	api, admin net.Listener
+}
+
+func openListeners(cfg *config.Config) (*listeners, error) {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
+	l := &listeners{api: ln}
+	if cfg.Admin != "" {
+		if l.admin, err = net.Listen("tcp", cfg.Admin); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listen admin %s: %w", cfg.Admin, err)
+		}
+	}
+	return l, nil
+}
+
+// close closes the sockets; after Serve has taken them it is a no-op.
+func (l *listeners) close() {
+	l.api.Close()
+	if l.admin != nil {
+		l.admin.Close()
+	}
+}
+
+func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *gateway.Plan, gw http.Handler, issuer *idtoken.Issuer, log *slog.Logger) error {
+	ln := lns.api
 	srv := &http.Server{
 		Handler:           gw,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -215,12 +270,7 @@ func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw 
 	var adminSrv *http.Server
 	adminAddr := "off"
 	errc := make(chan error, 2)
-	if cfg.Admin != "" {
-		aln, err := net.Listen("tcp", cfg.Admin)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("listen admin %s: %w", cfg.Admin, err)
-		}
+	if aln := lns.admin; aln != nil {
 		adminAddr = aln.Addr().String()
 		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready, issuer), ReadHeaderTimeout: 5 * time.Second}
 		go func() { errc <- adminSrv.Serve(aln) }()
@@ -242,7 +292,7 @@ func serveUntil(ctx context.Context, cfg *config.Config, plan *gateway.Plan, gw 
 	log.Info("shutting down: waiting for in-flight requests", "timeout", ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	if adminSrv != nil {
 		_ = adminSrv.Shutdown(sctx)
 	}

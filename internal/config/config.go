@@ -6,6 +6,7 @@ package config
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -38,12 +39,45 @@ type Config struct {
 	AccountID string
 	APIs      []*model.API
 	Domains   []Domain
+	// IAM is the IAM store and its seed data.
+	IAM IAM
 	// IdentityForwarding configures the tokens of identity forwarding.
 	IdentityForwarding IdentityForwarding
 	// TrustedProxies lets a request that comes from one of Networks be
 	// verified against a signature made for one of Hosts (a proxy or CDN in
 	// front of the gateway, seed 001). Empty means no proxy is trusted.
 	TrustedProxies TrustedProxies
+}
+
+// IAM configures the IAM store that AWS_IAM methods check callers against.
+type IAM struct {
+	// Store is the store's DSN: sqlite://path (relative to the config
+	// file) or postgres://...; "" means DefaultStore beside the config.
+	Store string
+	// Users are applied to the store idempotently at start.
+	Users []SeedUser
+}
+
+// DefaultStore is the IAM store used when iam.store is not set.
+const DefaultStore = "sqlite://gatehouse.db"
+
+// SeedUser is a user of iam.users.
+type SeedUser struct {
+	Name       string
+	AccessKeys []SeedAccessKey
+	Policies   []SeedPolicy
+}
+
+// SeedAccessKey is an access key of a seed user.
+type SeedAccessKey struct {
+	ID     string
+	Secret string
+}
+
+// SeedPolicy is an inline policy of a seed user; Document is JSON.
+type SeedPolicy struct {
+	Name     string
+	Document []byte
 }
 
 // IdentityForwarding configures forwarded identity tokens (mode jwt).
@@ -91,6 +125,28 @@ type fileDoc struct {
 	Domains    []domainDoc    `yaml:"domains"`
 	Proxies    *proxiesDoc    `yaml:"trustedProxies"`
 	Forwarding *forwardingDoc `yaml:"identityForwarding"`
+	IAM        *iamDoc        `yaml:"iam"`
+}
+
+type iamDoc struct {
+	Store string        `yaml:"store"`
+	Users []seedUserDoc `yaml:"users"`
+}
+
+type seedUserDoc struct {
+	Name       string       `yaml:"name,required"`
+	AccessKeys []seedKeyDoc `yaml:"accessKeys"`
+	Policies   []seedPolDoc `yaml:"policies"`
+}
+
+type seedKeyDoc struct {
+	ID     string `yaml:"id,required"`
+	Secret string `yaml:"secret,required"`
+}
+
+type seedPolDoc struct {
+	Name     string     `yaml:"name,required"`
+	Document *yaml.Node `yaml:"document,required"`
 }
 
 type forwardingDoc struct {
@@ -227,6 +283,40 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 		c.APIs = append(c.APIs, api)
 	}
 	c.Domains = decodeDomains(es, yamlx.Lookup(root, "domains"), d.Domains, c.APIs)
+	c.IAM.Store = DefaultStore
+	if d.IAM != nil {
+		if d.IAM.Store != "" {
+			c.IAM.Store = d.IAM.Store
+		}
+		for i, u := range d.IAM.Users {
+			su := SeedUser{Name: u.Name}
+			for _, k := range u.AccessKeys {
+				su.AccessKeys = append(su.AccessKeys, SeedAccessKey{ID: k.ID, Secret: k.Secret})
+			}
+			for j, p := range u.Policies {
+				if p.Document == nil {
+					continue
+				}
+				doc, err := policyJSON(p.Document)
+				if err != nil {
+					es.Add(p.Document, fmt.Sprintf("iam.users[%d].policies[%d].document", i, j), "%v", err)
+					continue
+				}
+				su.Policies = append(su.Policies, SeedPolicy{Name: p.Name, Document: doc})
+			}
+			c.IAM.Users = append(c.IAM.Users, su)
+		}
+	}
+	if strings.HasPrefix(c.IAM.Store, "sqlite://") {
+		path := strings.TrimPrefix(c.IAM.Store, "sqlite://")
+		if path == "" {
+			es.Add(at("iam"), "iam.store", "sqlite:// needs a file path, e.g. sqlite://gatehouse.db")
+		} else if !filepath.IsAbs(path) {
+			c.IAM.Store = "sqlite://" + filepath.Join(filepath.Dir(file), path)
+		}
+	} else if !strings.HasPrefix(c.IAM.Store, "postgres://") && !strings.HasPrefix(c.IAM.Store, "postgresql://") {
+		es.Add(at("iam"), "iam.store", "%q must be sqlite://path or postgres://...", c.IAM.Store)
+	}
 	if f := d.Forwarding; f != nil {
 		c.IdentityForwarding = IdentityForwarding{KeyFile: f.KeyFile, Issuer: f.Issuer, Audience: f.Audience, TTLSeconds: f.TTLSeconds}
 		if f.KeyFile != "" && !filepath.IsAbs(f.KeyFile) {
@@ -490,6 +580,22 @@ func decodeDomains(es *yamlx.Errors, n *yaml.Node, docs []domainDoc, apis []*mod
 		out = append(out, d)
 	}
 	return out
+}
+
+// policyJSON turns a policy written as YAML, inline JSON or a JSON string
+// into JSON.
+func policyJSON(n *yaml.Node) ([]byte, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	if s, ok := v.(string); ok {
+		if !json.Valid([]byte(s)) {
+			return nil, errors.New("policy document is not valid JSON")
+		}
+		return []byte(s), nil
+	}
+	return json.Marshal(v)
 }
 
 // DeriveID returns the stable 10-character [a-z0-9] API id for a name.

@@ -46,6 +46,9 @@ func postgresBackend(t testing.TB) backend {
 	t.Helper()
 	base := os.Getenv(envPostgresDSN)
 	if base == "" {
+		if os.Getenv("GATEHOUSE_TEST_REQUIRE_SERVICES") != "" {
+			t.Fatal(envPostgresDSN + " not set, and GATEHOUSE_TEST_REQUIRE_SERVICES says services must be tested")
+		}
 		t.Skip(envPostgresDSN + " not set: e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

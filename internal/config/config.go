@@ -291,7 +291,7 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 		for i, u := range d.IAM.Users {
 			su := SeedUser{Name: u.Name}
 			for _, k := range u.AccessKeys {
-				su.AccessKeys = append(su.AccessKeys, SeedAccessKey{ID: k.ID, Secret: k.Secret})
+				su.AccessKeys = append(su.AccessKeys, SeedAccessKey(k))
 			}
 			for j, p := range u.Policies {
 				if p.Document == nil {

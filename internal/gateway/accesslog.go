@@ -127,7 +127,7 @@ func (ls *LogSinks) get(dest string) (*sink, error) {
 		s.file = f
 		s.w = bufio.NewWriterSize(f, 64<<10)
 	}
-	s.json = slog.New(slog.NewJSONHandler(s, nil))
+	s.json = slog.New(newJSONLineHandler(s))
 	ls.sinks[dest] = s
 	return s, nil
 }

@@ -4,9 +4,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -36,6 +39,10 @@ func BenchmarkServeHTTPProxy(b *testing.B) {
 	}
 	sinks := gateway.NewLogSinks(io.Discard)
 	defer sinks.Close()
+	_ = sinks
+	if os.Getenv("BENCH_NO_ACCESS_LOG") != "" {
+		sinks = nil
+	}
 	plan, err := gateway.NewPlan(cfg, sinks)
 	if err != nil {
 		b.Fatal(err)
@@ -57,3 +64,47 @@ func BenchmarkServeHTTPProxy(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBaselineReverseProxy is B0 in-process (httputil.ReverseProxy
+// with a buffer pool, same backend, same recorder), so that
+// BenchmarkServeHTTPProxy's difference is the gateway's own cost.
+func BenchmarkBaselineReverseProxy(b *testing.B) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	defer backend.Close()
+	target, _ := url.Parse(backend.URL)
+	pool := &bufferPool{}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.URL.Path = strings.TrimPrefix(pr.In.URL.Path, "/prod")
+			pr.SetXForwarded()
+		},
+		BufferPool: pool,
+		Transport:  &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
+	}
+	req := httptest.NewRequest(http.MethodGet, "http://gatehouse/prod/hello/world?x=1", nil)
+	req.Header.Set("User-Agent", "bench")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		rp.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
+
+type bufferPool struct{ p sync.Pool }
+
+func (bp *bufferPool) Get() []byte {
+	if b, ok := bp.p.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, 32<<10)
+}
+
+func (bp *bufferPool) Put(b []byte) { bp.p.Put(&b) }

@@ -1,6 +1,7 @@
 // Command petstore runs the PetStore example: a small pet backend on
 // 127.0.0.1:9000 and, in front of it, gatehouse serving the API Gateway
-// export in this folder (gatehouse serve -c examples/petstore/gatehouse.yaml).
+// export in this folder (gatehouse serve -c examples/petstore/gatehouse.yaml),
+// or another example's config with -c (examples/iam/gatehouse.yaml).
 //
 //	go run ./examples/petstore
 //	curl http://127.0.0.1:8080/prod/pets
@@ -21,6 +22,7 @@ import (
 
 func main() {
 	backendAddr := flag.String("backend", "127.0.0.1:9000", "address of the pet backend")
+	cfg := flag.String("c", configPath(), "gatehouse config to serve (e.g. examples/iam/gatehouse.yaml)")
 	flag.Parse()
 	ln, err := net.Listen("tcp", *backendAddr)
 	if err != nil {
@@ -30,7 +32,7 @@ func main() {
 	go func() { _ = http.Serve(ln, backend.Handler()) }()
 	fmt.Fprintf(os.Stderr, "petstore: pet backend on http://%s\n", ln.Addr())
 
-	args := append([]string{"serve", "-c", configPath()}, flag.Args()...)
+	args := append([]string{"serve", "-c", *cfg}, flag.Args()...)
 	os.Exit(cli.Run(args, os.Stdout, os.Stderr))
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/sigv4"
 )
 
-
 // Scenario is one row of the benchmark table: what the gateway is configured
 // with, what each request looks like and what the gateway must achieve
 // against B0. Add a scenario by adding a row to scenarios.

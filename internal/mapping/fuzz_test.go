@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 )
 
@@ -31,12 +30,8 @@ func FuzzJSONPath(f *testing.F) {
 		if _, err := in.JSON(path); err != nil && !errors.Is(err, ErrResultTooLarge) {
 			t.Fatalf("json %q: %v", path, err)
 		}
-		v, err := in.Path(path)
-		if err != nil && !errors.Is(err, ErrResultTooLarge) {
+		if _, err := in.Path(path); err != nil && !errors.Is(err, ErrResultTooLarge) {
 			t.Fatalf("path %q: %v", path, err)
-		}
-		if s, ok := v.(fmt.Stringer); ok {
-			_ = s.String() // a template printing the result: JSON arrays, Java maps
 		}
 		_ = p.String()
 	})

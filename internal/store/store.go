@@ -170,7 +170,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		r.SetMaxOpenConns(4)
 		s.wdb, s.rdb = w, r
 	}
-	if err := s.open(ctx, dbPath, opts.EncryptionKey); err != nil {
+	// Two processes creating one SQLite file at once (the CLI and a
+	// gateway starting) can see SQLITE_BUSY while the first switches the
+	// file to WAL, a step SQLite's busy handler does not wait for; the
+	// first soon finishes, so setting up again is enough.
+	err := s.open(ctx, dbPath, opts.EncryptionKey)
+	for attempt := 0; err != nil && !s.postgres && isBusy(err) && attempt < 100 && ctx.Err() == nil; attempt++ {
+		time.Sleep(time.Duration(10+attempt*5) * time.Millisecond)
+		err = s.open(ctx, dbPath, opts.EncryptionKey)
+	}
+	if err != nil {
 		s.closeDBs()
 		return nil, err
 	}
@@ -183,6 +192,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		go s.listen(wctx)
 	}
 	return s, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 func (s *Store) open(ctx context.Context, dbPath string, key []byte) error {

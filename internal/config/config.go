@@ -511,7 +511,13 @@ func decodeStages(es *yamlx.Errors, n *yaml.Node, field string, protocol model.P
 		} else if !stageNameRE.MatchString(name) {
 			es.Add(sn, f, "stage names use letters, digits, '-' and '_' (at most 128)")
 		}
-		for k, v := range sd.Variables {
+		varNames := make([]string, 0, len(sd.Variables))
+		for k := range sd.Variables {
+			varNames = append(varNames, k)
+		}
+		sort.Strings(varNames)
+		for _, k := range varNames {
+			v := sd.Variables[k]
 			if !varNameRE.MatchString(k) {
 				es.Add(sn, f+".variables."+k, "variable names use letters, digits and '_' (at most 64)")
 			}

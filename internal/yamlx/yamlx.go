@@ -86,7 +86,10 @@ func (es *Errors) Err() error {
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		return a.Col < b.Col
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		return a.Field < b.Field // map-backed fields come in any order
 	})
 	return errors.Join(es.list...)
 }

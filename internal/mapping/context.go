@@ -63,8 +63,8 @@ type TemplateContext struct {
 	claims     namespace
 	errorNS    namespace
 
-	reqOverride  *vtl.Map
-	respOverride *vtl.Map
+	reqOverride  *overrideRoot // nil until a template touches it
+	respOverride *overrideRoot
 }
 
 // NewTemplateContext returns $context over src.
@@ -125,22 +125,25 @@ func contains(names []string, n string) bool {
 	return false
 }
 
-func (c *TemplateContext) requestOverride() *vtl.Map {
+func (c *TemplateContext) requestOverride() *overrideRoot {
 	if c.reqOverride == nil {
-		m := vtl.NewMap(3)
-		m.Set("header", vtl.NewMap(0))
-		m.Set("querystring", vtl.NewMap(0))
-		m.Set("path", vtl.NewMap(0))
-		c.reqOverride = m
+		c.reqOverride = &overrideRoot{
+			name:        "requestOverride",
+			header:      newOverrideMap("requestOverride.header", true),
+			querystring: newOverrideMap("requestOverride.querystring", false),
+			path:        newOverrideMap("requestOverride.path", false),
+		}
 	}
 	return c.reqOverride
 }
 
-func (c *TemplateContext) responseOverride() *vtl.Map {
+func (c *TemplateContext) responseOverride() *overrideRoot {
 	if c.respOverride == nil {
-		m := vtl.NewMap(2)
-		m.Set("header", vtl.NewMap(0))
-		c.respOverride = m
+		c.respOverride = &overrideRoot{
+			name:     "responseOverride",
+			header:   newOverrideMap("responseOverride.header", true),
+			response: true,
+		}
 	}
 	return c.respOverride
 }
@@ -238,15 +241,16 @@ type ResponseOverrides struct {
 }
 
 // RequestOverrides returns the overrides a request template set. Empty when
-// the template never touched $context.requestOverride.
+// the template never touched $context.requestOverride. (A template that set
+// a parameter twice failed to render, with ErrRepeatedOverride.)
 func (c *TemplateContext) RequestOverrides() RequestOverrides {
 	if c.reqOverride == nil {
 		return RequestOverrides{}
 	}
 	return RequestOverrides{
-		Header:      overrides(c.reqOverride, "header"),
-		Querystring: overrides(c.reqOverride, "querystring"),
-		Path:        overrides(c.reqOverride, "path"),
+		Header:      c.reqOverride.header.overrides(),
+		Querystring: c.reqOverride.querystring.overrides(),
+		Path:        c.reqOverride.path.overrides(),
 	}
 }
 
@@ -257,9 +261,9 @@ func (c *TemplateContext) ResponseOverrides() (ResponseOverrides, error) {
 	if c.respOverride == nil {
 		return ResponseOverrides{}, nil
 	}
-	r := ResponseOverrides{Header: overrides(c.respOverride, "header")}
-	v, ok := c.respOverride.Get("status")
-	if !ok || v == nil {
+	r := ResponseOverrides{Header: c.respOverride.header.overrides()}
+	v := c.respOverride.status
+	if v == nil {
 		return r, nil
 	}
 	var n int64
@@ -286,26 +290,178 @@ func (c *TemplateContext) ResponseOverrides() (ResponseOverrides, error) {
 	return r, nil
 }
 
-func overrides(m *vtl.Map, kind string) []Override {
-	sub, _ := m.Get(kind)
-	sm, ok := sub.(*vtl.Map)
-	if !ok || sm.Len() == 0 {
+// ErrRepeatedOverride is wrapped by the render error of a template that
+// sets the same override twice — the same header (names compared
+// case-insensitively), query-string or path parameter, or the status.
+// API Gateway: "Overrides are final. An override may only be applied to
+// each parameter once. If you try to override the same parameter multiple
+// times, API Gateway returns a 5XX response."
+// (apigateway-override-request-response-parameters).
+const ErrRepeatedOverride Error = "mapping: the same parameter was overridden twice"
+
+// overrideRoot is $context.requestOverride (header, querystring, path) or
+// $context.responseOverride (header, status). Its sub-maps are fixed: a
+// template cannot replace them, only write into them.
+type overrideRoot struct {
+	name                      string
+	header, querystring, path *overrideMap // querystring and path nil for responses
+	response                  bool
+	status                    any // responseOverride.status; nil until set
+}
+
+// Property resolves $context.<name>.header etc. and, once set, .status.
+func (o *overrideRoot) Property(name string) (any, bool) {
+	switch {
+	case name == "header":
+		return o.header, true
+	case name == "querystring" && !o.response:
+		return o.querystring, true
+	case name == "path" && !o.response:
+		return o.path, true
+	case name == "status" && o.response && o.status != nil:
+		return o.status, true
+	}
+	return nil, false
+}
+
+// Call implements get(name) and, for responses, put("status", v) — what
+// #set($context.responseOverride.status = v) reaches (internal/vtl tries
+// setstatus, setStatus, then put("status", v), as Velocity does).
+func (o *overrideRoot) Call(method string, args []any) (any, error) {
+	switch {
+	case method == "get" && len(args) == 1:
+		if k, ok := args[0].(string); ok {
+			v, _ := o.Property(k)
+			return v, nil
+		}
+	case method == "put" && len(args) == 2 && o.response && args[0] == "status":
+		if o.status != nil {
+			return nil, fmt.Errorf("$context.responseOverride.status: %w", ErrRepeatedOverride)
+		}
+		o.status = args[1]
+		return nil, nil
+	case method == "toString" && len(args) == 0:
+		return o.String(), nil
+	}
+	return nil, fmt.Errorf("$context.%s.%s: %w", o.name, method, vtl.ErrNoMethod)
+}
+
+// String prints the object as the Java map it is on AWS.
+func (o *overrideRoot) String() string {
+	m := vtl.NewMap(3)
+	m.Set("header", o.header.m)
+	if o.response {
+		if o.status != nil {
+			m.Set("status", o.status)
+		}
+	} else {
+		m.Set("querystring", o.querystring.m)
+		m.Set("path", o.path.m)
+	}
+	return m.String()
+}
+
+// overrideMap is one of the override maps ($context.requestOverride.header
+// and the like). Templates write it with #set($map.name = v) (which
+// reaches put("name", v), the name's case intact), #set($map['name'] = v)
+// or $map.put(k, v), and read it as a map. A second write of a name is an
+// error wrapping ErrRepeatedOverride.
+type overrideMap struct {
+	what string   // "requestOverride.header", for errors
+	fold bool     // names compare case-insensitively (headers)
+	m    *vtl.Map // name as first written → value, in the order set
+}
+
+func newOverrideMap(what string, fold bool) *overrideMap {
+	return &overrideMap{what: what, fold: fold, m: vtl.NewMap(0)}
+}
+
+// find returns the stored name matching name.
+func (o *overrideMap) find(name string) (string, bool) {
+	if _, ok := o.m.Get(name); ok {
+		return name, true
+	}
+	if !o.fold {
+		return "", false
+	}
+	found, ok := "", false
+	o.m.Each(func(k, _ any) bool {
+		if ks, _ := k.(string); strings.EqualFold(ks, name) {
+			found, ok = ks, true
+			return false
+		}
+		return true
+	})
+	return found, ok
+}
+
+func (o *overrideMap) get(name string) (any, bool) {
+	k, ok := o.find(name)
+	if !ok {
+		return nil, false
+	}
+	return o.m.Get(k)
+}
+
+// Property resolves $context.requestOverride.header.name once set.
+func (o *overrideMap) Property(name string) (any, bool) { return o.get(name) }
+
+// Call implements put, get, containsKey, keySet, size, isEmpty and
+// toString.
+func (o *overrideMap) Call(method string, args []any) (any, error) {
+	switch {
+	case method == "put" && len(args) == 2:
+		name := plainString(args[0])
+		if k, ok := o.find(name); ok {
+			return nil, fmt.Errorf("$context.%s.%s (already set as %s): %w", o.what, name, k, ErrRepeatedOverride)
+		}
+		o.m.Set(name, args[1])
+		return nil, nil
+	case method == "get" && len(args) == 1:
+		v, _ := o.get(plainString(args[0]))
+		return v, nil
+	case method == "containsKey" && len(args) == 1:
+		_, ok := o.find(plainString(args[0]))
+		return ok, nil
+	case method == "keySet" && len(args) == 0:
+		keys := make([]any, 0, o.m.Len())
+		o.m.Each(func(k, _ any) bool {
+			keys = append(keys, k)
+			return true
+		})
+		return vtl.NewList(keys...), nil
+	case method == "size" && len(args) == 0:
+		return int64(o.m.Len()), nil
+	case method == "isEmpty" && len(args) == 0:
+		return o.m.Len() == 0, nil
+	case method == "toString" && len(args) == 0:
+		return o.m.String(), nil
+	}
+	return nil, fmt.Errorf("$context.%s.%s: %w", o.what, method, vtl.ErrNoMethod)
+}
+
+// String prints the map as Java does ({name=value}).
+func (o *overrideMap) String() string { return o.m.String() }
+
+// overrides lists what was set, in the order set; null values are skipped.
+func (o *overrideMap) overrides() []Override {
+	if o.m.Len() == 0 {
 		return nil
 	}
-	out := make([]Override, 0, sm.Len())
-	sm.Each(func(k, v any) bool {
-		o := Override{Name: plainString(k)}
+	out := make([]Override, 0, o.m.Len())
+	o.m.Each(func(k, v any) bool {
+		ov := Override{Name: plainString(k)}
 		switch x := v.(type) {
 		case nil:
 			return true
 		case *vtl.List:
 			for _, e := range x.Items() {
-				o.Values = append(o.Values, overrideString(e))
+				ov.Values = append(ov.Values, overrideString(e))
 			}
 		default:
-			o.Values = []string{overrideString(x)}
+			ov.Values = []string{overrideString(x)}
 		}
-		out = append(out, o)
+		out = append(out, ov)
 		return true
 	})
 	return out

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -30,8 +31,12 @@ func FuzzJSONPath(f *testing.F) {
 		if _, err := in.JSON(path); err != nil && !errors.Is(err, ErrResultTooLarge) {
 			t.Fatalf("json %q: %v", path, err)
 		}
-		if _, err := in.Path(path); err != nil && !errors.Is(err, ErrResultTooLarge) {
+		v, err := in.Path(path)
+		if err != nil && !errors.Is(err, ErrResultTooLarge) {
 			t.Fatalf("path %q: %v", path, err)
+		}
+		if s, ok := v.(fmt.Stringer); ok {
+			_ = s.String() // a template printing the result: JSON arrays, Java maps
 		}
 		_ = p.String()
 	})

@@ -126,12 +126,18 @@ func (in *Input) Params() *vtl.Map {
 	return in.params
 }
 
+// pairsMap builds one of the $input.params() maps with
+// vtl.NewStringMap: a handful of allocations whatever the number of
+// parameters, instead of two per parameter (BenchmarkRenderHeaders).
 func pairsMap(ps []Param) *vtl.Map {
-	m := vtl.NewMap(len(ps))
-	for _, p := range ps {
-		m.Set(p.Name, p.Value)
+	if len(ps) == 0 {
+		return vtl.NewStringMap()
 	}
-	return m
+	kv := make([]string, 0, 2*len(ps))
+	for _, p := range ps {
+		kv = append(kv, p.Name, p.Value)
+	}
+	return vtl.NewStringMap(kv...)
 }
 
 // Param returns $input.params(name): the value of the path parameter,

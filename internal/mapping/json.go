@@ -362,7 +362,10 @@ func (p *jsonParser) number() (any, error) {
 
 // toVTL converts a parsed node into the values templates see: a fresh
 // *vtl.Map for an object (so #set/put in a template never changes the
-// parsed document) and a *vtl.List for an array.
+// parsed document), printed as Java's LinkedHashMap ({k=v}), and a
+// vtl.NewJSONList for an array, printed as json-smart's JSONArray (JSON).
+// That is the pair Jayway JsonPath's json-smart provider builds, so
+// {"a":1,"b":[{"c":5}]} prints {a=1, b=[{"c":5}]} as on AWS.
 func toVTL(v any) any {
 	switch x := v.(type) {
 	case *object:
@@ -376,7 +379,7 @@ func toVTL(v any) any {
 		for i, e := range x {
 			items[i] = toVTL(e)
 		}
-		return vtl.NewList(items...)
+		return vtl.NewJSONList(items...)
 	}
 	return v
 }
@@ -385,8 +388,18 @@ func toVTL(v any) any {
 // JSONValue.toJSONString(v, JSONStyle.LT_COMPRESS) writes it (what Jayway
 // JsonPath's JsonSmartJsonProvider.toJson uses): no whitespace, strings
 // escaped by escapeJSONString, doubles in Java's Double.toString form.
+// Values nested deeper than maxJSONWriteDepth (only a template's cyclic
+// lists and maps get there) are ErrResultTooLarge.
 func appendJSON(b []byte, v any, max int) ([]byte, error) {
-	if len(b) > max {
+	return appendJSONDepth(b, v, 0, max)
+}
+
+// maxJSONWriteDepth bounds the nesting appendJSON writes: above any parsed
+// document's (MaxJSONDepth), low enough for the stack.
+const maxJSONWriteDepth = 2 * MaxJSONDepth
+
+func appendJSONDepth(b []byte, v any, depth, max int) ([]byte, error) {
+	if len(b) > max || depth > maxJSONWriteDepth {
 		return b, ErrResultTooLarge
 	}
 	var err error
@@ -417,7 +430,7 @@ func appendJSON(b []byte, v any, max int) ([]byte, error) {
 			}
 			b = appendJSONString(b, k)
 			b = append(b, ':')
-			if b, err = appendJSON(b, x.vals[i], max); err != nil {
+			if b, err = appendJSONDepth(b, x.vals[i], depth+1, max); err != nil {
 				return b, err
 			}
 		}
@@ -428,7 +441,7 @@ func appendJSON(b []byte, v any, max int) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = appendJSON(b, e, max); err != nil {
+			if b, err = appendJSONDepth(b, e, depth+1, max); err != nil {
 				return b, err
 			}
 		}
@@ -443,7 +456,7 @@ func appendJSON(b []byte, v any, max int) ([]byte, error) {
 			i++
 			b = appendJSONString(b, plainString(k))
 			b = append(b, ':')
-			b, err = appendJSON(b, val, max)
+			b, err = appendJSONDepth(b, val, depth+1, max)
 			return err == nil
 		})
 		b = append(b, '}')
@@ -453,7 +466,7 @@ func appendJSON(b []byte, v any, max int) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = appendJSON(b, e, max); err != nil {
+			if b, err = appendJSONDepth(b, e, depth+1, max); err != nil {
 				return b, err
 			}
 		}

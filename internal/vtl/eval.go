@@ -436,13 +436,32 @@ func (s *state) callObject(pos Pos, o Object, name string, args []any) (any, err
 		if errors.Is(err, ErrNoMethod) {
 			return nil, nil
 		}
-		var ve *Error
-		if errors.As(err, &ve) {
-			return nil, err
-		}
-		return nil, s.errAt(pos, err, "invocation of method '%s' threw an exception: %v", name, err)
+		return nil, s.hostErr(pos, name, err)
 	}
 	return norm(r), nil
+}
+
+// callHost calls a method whose result is not used; found is false when
+// the object has no such method.
+func (s *state) callHost(pos Pos, o Object, name string, args []any) (found bool, err error) {
+	_, err = o.Call(name, args)
+	if err != nil {
+		if errors.Is(err, ErrNoMethod) {
+			return false, nil
+		}
+		return true, s.hostErr(pos, name, err)
+	}
+	return true, nil
+}
+
+// hostErr wraps an error a host method returned (Velocity's
+// MethodInvocationException); an *Error passes through.
+func (s *state) hostErr(pos Pos, name string, err error) error {
+	var ve *Error
+	if errors.As(err, &ve) {
+		return err
+	}
+	return s.errAt(pos, err, "invocation of method '%s' threw an exception: %v", name, err)
 }
 
 // invoke calls a method on a value. An unknown method gives nil.

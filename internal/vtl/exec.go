@@ -540,18 +540,49 @@ func (s *state) set(n *SetNode) error {
 		case *Map:
 			b.put(last.Name, v)
 		case Object:
-			_, err := s.callObject(last.Pos, b, "set"+upperFirst(last.Name), []any{v})
-			return err
+			return s.setHostProperty(last.Pos, b, last.Name, v)
 		}
 	}
 	return nil
 }
 
-func upperFirst(s string) string {
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		return string(s[0]-'a'+'A') + s[1:]
+// setHostProperty is #set($obj.name = v) on a host object, looked up as
+// Velocity 1.7's UberspectImpl.getPropertySet does: a setter named "set"
+// plus the name as written (setname), then with the name's first letter's
+// case flipped (setName), then put("name", v) — so the name reaches a
+// map-like host with its case intact. When the object has none of them
+// (each answers ErrNoMethod) the target is left unchanged, as Velocity
+// does.
+func (s *state) setHostProperty(pos Pos, o Object, name string, v any) error {
+	args := [2]any{name, v}
+	setter := "set" + name
+	if found, err := s.callHost(pos, o, setter, args[1:]); found || err != nil {
+		return err
 	}
-	return s
+	if flipped := flipFirst(setter, 3); flipped != setter {
+		if found, err := s.callHost(pos, o, flipped, args[1:]); found || err != nil {
+			return err
+		}
+	}
+	_, err := s.callHost(pos, o, "put", args[:])
+	return err
+}
+
+// flipFirst returns s with the case of the ASCII letter at i flipped.
+func flipFirst(s string, i int) string {
+	if i >= len(s) {
+		return s
+	}
+	c := s[i]
+	switch {
+	case c >= 'a' && c <= 'z':
+		c -= 'a' - 'A'
+	case c >= 'A' && c <= 'Z':
+		c += 'a' - 'A'
+	default:
+		return s
+	}
+	return s[:i] + string(c) + s[i+1:]
 }
 
 func (s *state) foreach(n *ForeachNode) error {

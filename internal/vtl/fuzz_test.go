@@ -43,6 +43,7 @@ func FuzzParse(f *testing.F) {
 func FuzzExecute(f *testing.F) {
 	f.Add("#set($a = $input.params().header)#foreach($k in $a.keySet())$k=$a.get($k)#end")
 	f.Add("#macro(m $x)$x#m($x)#end#m(1)")
+	f.Add("#set($x = $json.add($json))$json $json[2] #foreach($e in $json)$e#end")
 	lim := Limits{MaxSteps: 20000, MaxOutput: 1 << 16, MaxIterations: 200, MaxDepth: 10}
 	f.Fuzz(func(t *testing.T, src string) {
 		tp, err := Parse("fuzz", src)

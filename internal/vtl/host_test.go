@@ -115,6 +115,7 @@ func fakeVars() map[string]any {
 		"nums":           []any{3, 1, 2},
 		"m":              newMap("k", "v", "x", int64(1)),
 		"gomap":          map[string]any{"b": 2, "a": 1},
+		"json":           NewJSONList("a/b", int64(1), newMap("k", NewList("x"))),
 		"empty":          "",
 		"nil":            nil,
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,12 +45,31 @@ const (
 // List is a mutable list (Java's ArrayList as templates see it). Lists made
 // by templates (literals, ranges, keySet(), split()) are *List; a host may
 // return one to let templates call add/remove on it.
+//
+// A list made by NewJSONList is json-smart's JSONArray instead: the same
+// ArrayList for templates (#foreach, size(), get(), add() …), but printed
+// as compact JSON.
 type List struct {
 	items []any
+	json  bool // printed as json-smart's JSONArray.toString()
 }
 
-// NewList returns a list holding items (not copied).
+// NewList returns a list holding items (not copied). It prints as Java's
+// ArrayList does: [a, b].
 func NewList(items ...any) *List { return &List{items: items} }
+
+// NewJSONList returns a list holding items (not copied) that prints as
+// json-smart's JSONArray.toString() does — compact JSON, ["a",1,{"k":null}]
+// — which is what API Gateway's $input.path and $util.parseJson give for a
+// JSON array (Jayway JsonPath reads documents with json-smart's ordered
+// mapper: LinkedHashMap for objects, JSONArray for arrays). Only the
+// printed form differs from NewList: iteration, methods and equality are
+// an ArrayList's, and lists derived from it (subList(), a template's
+// [$a, $b]) are plain lists. See docs/vtl.md, "Printing".
+func NewJSONList(items ...any) *List { return &List{items: items, json: true} }
+
+// String returns the list's printed form (its Java toString()).
+func (l *List) String() string { return toString(l) }
 
 // Len returns the number of elements.
 func (l *List) Len() int { return len(l.items) }
@@ -67,15 +87,78 @@ type Map struct {
 	index map[any]int // built when the map grows past smallMap entries
 }
 
-const smallMap = 8
+// smallMap is the size past which a Map keeps a hash index of its keys.
+// A map built by NewStringMap is scanned up to smallStringMap entries:
+// its keys are strings, compared cheaply (mostly by length), and building
+// the index would cost more allocations than a request's header map saves.
+const (
+	smallMap       = 8
+	smallStringMap = 32
+)
 
 // NewMap returns an empty map with room for n entries.
 func NewMap(n int) *Map {
 	return &Map{keys: make([]any, 0, n), vals: make([]any, 0, n)}
 }
 
+// NewStringMap returns a map of string pairs, kv being key, value, key,
+// value…, in that order. A key that repeats keeps its first position and
+// takes its last value, as LinkedHashMap.put does. It panics if len(kv) is
+// odd.
+//
+// It is the cheap way to build a per-request map of strings (the gateway's
+// $input.params()): the strings are boxed a chunk at a time, so the map
+// costs a few allocations in all instead of one per key and one per value.
+func NewStringMap(kv ...string) *Map {
+	if len(kv)%2 != 0 {
+		panic("vtl: NewStringMap: odd number of strings")
+	}
+	n := len(kv) / 2
+	if n == 0 {
+		return &Map{}
+	}
+	// One allocation for both slices; each is capped so that growing one
+	// never writes into the other.
+	buf := make([]any, 2*n)
+	m := &Map{keys: buf[:0:n], vals: buf[n : n : 2*n]}
+	for len(kv) > 0 {
+		// Converting a string to any allocates a copy of its header, one
+		// allocation per string. reflect.ValueOf copies the whole chunk
+		// into one allocation, and the elements of that non-addressable
+		// array convert to any without a further copy: 16 strings, one
+		// allocation. (This relies on reflect not copying there, which it
+		// never has; if it did, this would be slower, never wrong.)
+		var chunk [16]string
+		c := copy(chunk[:], kv)
+		boxed := reflect.ValueOf(chunk)
+		for i := 0; i < c; i += 2 {
+			if j := m.findStr(kv[i]); j >= 0 {
+				m.vals[j] = boxed.Index(i + 1).Interface()
+				continue
+			}
+			m.keys = append(m.keys, boxed.Index(i).Interface())
+			m.vals = append(m.vals, boxed.Index(i+1).Interface())
+			last := len(m.keys) - 1
+			switch {
+			case m.index != nil:
+				m.index[m.keys[last]] = last
+			case len(m.keys) > smallStringMap:
+				m.index = make(map[any]int, n)
+				for j, k := range m.keys {
+					m.index[k] = j
+				}
+			}
+		}
+		kv = kv[c:]
+	}
+	return m
+}
+
 // Len returns the number of entries.
 func (m *Map) Len() int { return len(m.keys) }
+
+// String returns the map's printed form (its Java toString(): {k=v, k2=v2}).
+func (m *Map) String() string { return toString(m) }
 
 // Set sets key to v, keeping the position of an existing key.
 func (m *Map) Set(key string, v any) { m.put(key, v) }
@@ -299,6 +382,12 @@ func toString(v any) string {
 // and map keys of huge nested collections).
 const maxToString = 64 << 20
 
+// maxPrintDepth bounds the nesting printed by toString(): deeper
+// collections print as [...] or {...}. Java has no such bound (a cycle
+// through two collections overflows its stack); it is above the nesting a
+// parsed JSON document may have, so documents always print in full.
+const maxPrintDepth = 1024
+
 // appendValue appends the Java toString() form of v. It stops early once
 // b is longer than max; callers check the length.
 func appendValue(b []byte, v any, depth, max int) []byte {
@@ -319,8 +408,11 @@ func appendValue(b []byte, v any, depth, max int) []byte {
 	case *big.Int:
 		return x.Append(b, 10)
 	case *List:
-		if depth > 32 {
+		if depth > maxPrintDepth {
 			return append(b, "[...]"...)
+		}
+		if x.json {
+			return appendJSON(b, x, depth, max)
 		}
 		b = append(b, '[')
 		for i, e := range x.items {
@@ -335,7 +427,7 @@ func appendValue(b []byte, v any, depth, max int) []byte {
 		}
 		return append(b, ']')
 	case *Map:
-		if depth > 32 {
+		if depth > maxPrintDepth {
 			return append(b, "{...}"...)
 		}
 		b = append(b, '{')

@@ -778,13 +778,15 @@ func TestCloseKillsEverything(t *testing.T) {
 			})
 		}
 	}
-	// A process busy in a long invocation is killed too.
+	wg.Wait()
+	// A process busy in a long invocation is killed too. It starts once
+	// the calls above are done, so that it cannot hold the slot one of
+	// them waits for on a slow machine.
 	busy := make(chan error, 1)
 	go func() {
 		_, _, err := h.Invoke(context.Background(), "node", []byte(`{"action":"sleep","millis":60000}`))
 		busy <- err
 	}()
-	wg.Wait()
 	time.Sleep(200 * time.Millisecond)
 	for _, pid := range pids {
 		if processGone(pid) {

@@ -99,6 +99,12 @@ type Result struct {
 func (s *Signer) Verify(ctx context.Context, r *http.Request, provider CredentialsProvider, optFns ...func(*Options)) (*Result, error) {
 	o := s.options(optFns)
 	authz := r.Header.Get(HeaderAuthorization)
+	if vv := r.Header.Values(HeaderAuthorization); len(vv) > 1 {
+		// Repeated headers reach a server joined with commas; a repeated
+		// Authorization then fails to parse as one, instead of the first
+		// copy being trusted silently.
+		authz = strings.Join(vv, ", ")
+	}
 	presigned := hasQueryKey(r.URL.RawQuery, ParamAlgorithm)
 	var (
 		a   Authorization

@@ -227,3 +227,67 @@ func mustRequest(t *testing.T, url string) *http.Request {
 	}
 	return req
 }
+
+// TestAuthorizationBadInput sends malformed, oversized, repeated and
+// non-UTF-8 Authorization headers: each gets an AWS-shaped 403, and a
+// signed request with a unicode path still works afterwards.
+func TestAuthorizationBadInput(t *testing.T) {
+	be := echoBackend(t)
+	files := map[string]string{"gatehouse.yaml": `
+apis:
+  - name: r
+    definition: api.yaml
+    stages: {prod: {variables: {b: "{{backend}}"}}}
+`, "api.yaml": `
+openapi: 3.0.1
+info: {title: r, version: "1"}
+paths:
+  /{proxy+}:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-auth: {type: AWS_IAM}
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: ANY, uri: "http://${stageVariables.b}/{proxy}"}
+`}
+	base, _ := iamGateway(t, be.Listener.Addr().String(), files, allowAll)
+	valid := func() http.Header {
+		req, _ := http.NewRequest(http.MethodGet, base+"/prod/x", nil)
+		if _, err := sigv4.New(sigv4.Options{Region: "us-east-1"}).Sign(req, sigv4.Credentials{AccessKeyID: userKey, SecretAccessKey: userSecret}); err != nil {
+			t.Fatal(err)
+		}
+		return req.Header
+	}
+	for name, mutate := range map[string]func(h http.Header){
+		"garbage":       func(h http.Header) { h.Set("Authorization", "garbage") },
+		"no credential": func(h http.Header) { h.Set("Authorization", "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=abc") },
+		"repeated":      func(h http.Header) { h.Add("Authorization", h.Get("Authorization")) },
+		"oversized":     func(h http.Header) { h.Set("Authorization", h.Get("Authorization")+strings.Repeat("a", 50<<10)) },
+		"non-UTF-8": func(h http.Header) {
+			h.Set("Authorization", "AWS4-HMAC-SHA256 Credential=\xff\xfe/20261125/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00")
+		},
+		"empty": func(h http.Header) { h.Set("Authorization", "") },
+		"wrong region": func(h http.Header) {
+			h.Set("Authorization", strings.Replace(h.Get("Authorization"), "us-east-1", "eu-west-1", 1))
+		},
+		"wrong service": func(h http.Header) {
+			h.Set("Authorization", strings.Replace(h.Get("Authorization"), "execute-api", "s3", 1))
+		},
+		"bad date":      func(h http.Header) { h.Set("X-Amz-Date", "yesterday") },
+		"both forms":    func(h http.Header) { h.Set("X-Amz-Algorithm", "AWS4-HMAC-SHA256") },
+		"session token": func(h http.Header) { h.Set("X-Amz-Security-Token", "forged") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, base+"/prod/x", nil)
+			req.Header = valid()
+			mutate(req.Header)
+			if name == "both forms" {
+				req.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+			}
+			resp, body := doReq(t, req)
+			if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-Errortype") == "" || !strings.HasPrefix(body, `{"message":"`) {
+				t.Errorf("%d %s %s", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), body)
+			}
+		})
+	}
+	if status, body := signedGet(t, base+"/prod/r%C3%A9sum%C3%A9/%E1%88%B4", false); status != 200 || !strings.Contains(body, `"path":"/r%C3%A9sum%C3%A9/%E1%88%B4"`) {
+		t.Errorf("unicode path: %d %s", status, body)
+	}
+}

@@ -2,7 +2,6 @@
 package iam_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,9 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,25 +18,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/gatehouse/gatehouse/examples/petstore/backend"
-	"github.com/gatehouse/gatehouse/internal/cli"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestIAMExample(t *testing.T) {
 	be := httptest.NewServer(backend.Handler())
@@ -55,23 +35,8 @@ func TestIAMExample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stderr := &lockedBuffer{}
-	exited := make(chan int, 1)
-	go func() {
-		exited <- cli.RunContext(ctx, []string{"serve", "-c", filepath.Join(dir, "gatehouse.yaml"), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"}, io.Discard, stderr)
-	}()
-	listen := regexp.MustCompile(`msg="gatehouse serving" .*listen=(\S+)`)
-	var base string
-	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := listen.FindStringSubmatch(stderr.String()); m != nil {
-			base = "http://" + m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("gateway did not start:\n%s", stderr.String())
-	}
+	base := testutil.Serve(t, filepath.Join(dir, "gatehouse.yaml"))
+	ctx := context.Background()
 	creds := aws.Credentials{AccessKeyID: "AKIAEXAMPLEALICE0001", SecretAccessKey: "alice/Example/Secret/Key/0000000000000001"}
 	call := func(method, path, body string, sign bool) (int, string) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
@@ -104,9 +69,5 @@ func TestIAMExample(t *testing.T) {
 	status, body := call("POST", "/prod/pets", `{"type":"cat"}`, true)
 	if status != 403 || !strings.HasSuffix(body, `petstore02/prod/POST/pets with an explicit deny"}`) {
 		t.Errorf("signed POST: %d %s", status, body)
-	}
-	cancel()
-	if code := <-exited; code != 0 {
-		t.Errorf("exit %d:\n%s", code, stderr.String())
 	}
 }

@@ -1,39 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/examples/petstore/backend"
-	"github.com/gatehouse/gatehouse/internal/cli"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestPetstoreExample serves the example exactly as README's quick start
 // does (gatehouse serve -c examples/petstore/gatehouse.yaml), with only
@@ -52,22 +30,7 @@ func TestPetstoreExample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
-	exited := make(chan int, 1)
-	go func() {
-		exited <- cli.RunContext(ctx, []string{"serve", "-c", filepath.Join(dir, "gatehouse.yaml"), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"}, io.Discard, stderr)
-	}()
-	listen := regexp.MustCompile(`msg="gatehouse serving" .*listen=(\S+)`)
-	var base string
-	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := listen.FindStringSubmatch(stderr.String()); m != nil {
-			base = "http://" + m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("gateway did not start:\n%s", stderr.String())
-	}
+	base := testutil.Serve(t, filepath.Join(dir, "gatehouse.yaml"))
 
 	for _, c := range []struct {
 		method, path, body string
@@ -97,14 +60,5 @@ func TestPetstoreExample(t *testing.T) {
 		if resp.Header.Get("X-Amzn-Requestid") == "" {
 			t.Errorf("%s %s: no x-amzn-RequestId", c.method, c.path)
 		}
-	}
-	cancel()
-	select {
-	case code := <-exited:
-		if code != 0 {
-			t.Errorf("exit %d:\n%s", code, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("gateway did not stop")
 	}
 }

@@ -13,12 +13,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/cli"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // binary is the gatehouse command built once for the process tests.
@@ -120,32 +120,15 @@ type process struct {
 	cmd    *exec.Cmd
 	api    string
 	admin  string
-	stderr *lockedBuffer
+	stderr *testutil.LockedBuffer
 	done   chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var servingLine = regexp.MustCompile(`msg="gatehouse serving" .*listen=(\S+) admin=(\S+)`)
 
 func start(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &process{stderr: &testutil.LockedBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout = io.Discard
 	pr, pw := io.Pipe()

@@ -182,6 +182,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer st.Close()
 		opts.Identities = storeIdentities{st}
 	}
+	if len(cfg.Functions) > 0 {
+		fns, err := newFunctionTable(ctx, cfg, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+			return 1
+		}
+		defer fns.Close()
+		opts.Functions = fns
+	}
 	if plan.ForwardsJWT() {
 		if opts.IdentityIssuer, err = newIssuer(cfg); err != nil {
 			fmt.Fprintf(stderr, "gatehouse: %v\n", err)

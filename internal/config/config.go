@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -39,6 +41,8 @@ type Config struct {
 	AccountID string
 	APIs      []*model.API
 	Domains   []Domain
+	// Functions are the Lambda functions integrations call.
+	Functions []Function
 	// IAM is the IAM store and its seed data.
 	IAM IAM
 	// IdentityForwarding configures the tokens of identity forwarding.
@@ -47,6 +51,26 @@ type Config struct {
 	// verified against a signature made for one of Hosts (a proxy or CDN in
 	// front of the gateway, seed 001). Empty means no proxy is trusted.
 	TrustedProxies TrustedProxies
+}
+
+// Function is a Lambda function: local (Runtime, Handler, Code) or
+// remote (Endpoint).
+type Function struct {
+	Name        string
+	Runtime     string
+	Handler     string
+	Code        string // absolute path
+	Environment map[string]string
+	Timeout     int // seconds; 0 means Lambda's default (3)
+	MemorySize  int // MB; 0 means 128
+	Concurrency int // warm processes; 0 means the number of CPUs
+	// Endpoint is a Lambda Invoke API (the Runtime Interface Emulator,
+	// LocalStack, AWS); FunctionName is the function's name there ("" means
+	// Name) and Region its region ("" means the gateway's).
+	Endpoint     string
+	FunctionName string
+	Region       string
+	Where        string // file:line for messages
 }
 
 // IAM configures the IAM store that AWS_IAM methods check callers against.
@@ -126,7 +150,24 @@ type fileDoc struct {
 	Proxies    *proxiesDoc    `yaml:"trustedProxies"`
 	Forwarding *forwardingDoc `yaml:"identityForwarding"`
 	IAM        *iamDoc        `yaml:"iam"`
+	Functions  []functionDoc  `yaml:"functions"`
 }
+
+type functionDoc struct {
+	Name         string            `yaml:"name,required"`
+	Runtime      string            `yaml:"runtime"`
+	Handler      string            `yaml:"handler"`
+	Code         string            `yaml:"code"`
+	Environment  map[string]string `yaml:"environment"`
+	Timeout      int               `yaml:"timeout"`
+	MemorySize   int               `yaml:"memorySize"`
+	Concurrency  int               `yaml:"concurrency"`
+	Endpoint     string            `yaml:"endpoint"`
+	FunctionName string            `yaml:"functionName"`
+	Region       string            `yaml:"region"`
+}
+
+var functionNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 type iamDoc struct {
 	Store string        `yaml:"store"`
@@ -283,6 +324,8 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 		c.APIs = append(c.APIs, api)
 	}
 	c.Domains = decodeDomains(es, yamlx.Lookup(root, "domains"), d.Domains, c.APIs)
+	c.Functions = decodeFunctions(es, yamlx.Lookup(root, "functions"), d.Functions, filepath.Dir(file))
+	checkFunctionRefs(es, c)
 	c.IAM.Store = DefaultStore
 	if d.IAM != nil {
 		if d.IAM.Store != "" {
@@ -586,6 +629,87 @@ func decodeDomains(es *yamlx.Errors, n *yaml.Node, docs []domainDoc, apis []*mod
 		out = append(out, d)
 	}
 	return out
+}
+
+func decodeFunctions(es *yamlx.Errors, n *yaml.Node, docs []functionDoc, dir string) []Function {
+	var out []Function
+	seen := map[string]bool{}
+	for i, d := range docs {
+		field := fmt.Sprintf("functions[%d]", i)
+		fn := n
+		if n != nil && i < len(n.Content) {
+			fn = n.Content[i]
+		}
+		f := Function{Name: d.Name, Runtime: d.Runtime, Handler: d.Handler, Environment: d.Environment, Timeout: d.Timeout,
+			MemorySize: d.MemorySize, Concurrency: d.Concurrency, Endpoint: d.Endpoint, FunctionName: d.FunctionName, Region: d.Region,
+			Where: fmt.Sprintf("%s:%d", es.File, fn.Line)}
+		if !functionNameRE.MatchString(d.Name) {
+			es.Add(fn, field+".name", "%q: function names use letters, digits, '-' and '_' (at most 64)", d.Name)
+		}
+		if seen[d.Name] {
+			es.Add(fn, field+".name", "duplicate function %q", d.Name)
+		}
+		seen[d.Name] = true
+		if d.Endpoint != "" {
+			if d.Runtime != "" || d.Code != "" || d.Handler != "" {
+				es.Add(fn, field, "a remote function (endpoint) has no runtime, handler or code")
+			}
+			if u, err := url.Parse(d.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				es.Add(fn, field+".endpoint", "%q must be an http(s) URL of a Lambda Invoke API", d.Endpoint)
+			}
+		} else {
+			if d.Runtime == "" || d.Code == "" {
+				es.Add(fn, field, `a local function needs "runtime" and "code" (or "endpoint" for a remote one)`)
+			}
+			if d.Code != "" {
+				f.Code = d.Code
+				if !filepath.IsAbs(f.Code) {
+					f.Code = filepath.Join(dir, f.Code)
+				}
+				if _, err := os.Stat(f.Code); err != nil {
+					es.Add(fn, field+".code", "%v", err)
+				}
+			}
+		}
+		if d.Timeout < 0 || d.Timeout > 900 {
+			es.Add(fn, field+".timeout", "must be 1 to 900 seconds, not %d", d.Timeout)
+		}
+		if d.MemorySize != 0 && (d.MemorySize < 128 || d.MemorySize > 10240) {
+			es.Add(fn, field+".memorySize", "must be 128 to 10240 MB, not %d", d.MemorySize)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkFunctionRefs reports Lambda integrations whose function is not
+// among functions:, for every stage (stage variables included).
+func checkFunctionRefs(es *yamlx.Errors, c *Config) {
+	names := map[string]bool{}
+	for _, f := range c.Functions {
+		names[f.Name] = true
+	}
+	for _, api := range c.APIs {
+		for _, r := range api.Routes {
+			if r.Integration == nil || r.Integration.Type != model.AWSProxy {
+				continue
+			}
+			for _, st := range api.Stages {
+				name := ResolveFunction(r.Integration.Function, st.Variables)
+				if !names[name] {
+					es.Append(fmt.Errorf("%s: route %s, stage %s: Lambda function %q is not defined in functions", r.Where, r.Key, st.Name, name))
+				}
+			}
+		}
+	}
+}
+
+// ResolveFunction substitutes a stage variable in a function reference.
+func ResolveFunction(ref string, vars map[string]string) string {
+	if name, ok := strings.CutPrefix(ref, "${stageVariables."); ok {
+		return vars[strings.TrimSuffix(name, "}")]
+	}
+	return ref
 }
 
 // policyJSON turns a policy written as YAML, inline JSON or a JSON string

@@ -43,6 +43,7 @@ type exchange struct {
 	ctx          context.Context
 	cancel       context.CancelFunc
 	out          *http.Request
+	event        []byte // the Lambda proxy event of an AWS_PROXY integration
 	resp         *http.Response
 	integStart   time.Time
 	integLatency time.Duration

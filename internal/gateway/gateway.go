@@ -28,6 +28,7 @@ import (
 type Gateway struct {
 	plan       atomic.Pointer[Plan]
 	identities Identities
+	functions  Invoker
 	signer     *sigv4.Signer
 	issuer     *idtoken.Issuer
 	audience   string
@@ -45,6 +46,9 @@ type Options struct {
 	// Identities resolves access keys for AWS_IAM methods. Nil is allowed
 	// only when no method uses AWS_IAM.
 	Identities Identities
+	// Functions invokes the Lambda functions of AWS_PROXY integrations.
+	// Nil is allowed only when no integration calls Lambda.
+	Functions Invoker
 	// IdentityIssuer mints identity forwarding tokens. Nil is allowed
 	// only when no integration forwards identity as a JWT.
 	IdentityIssuer *idtoken.Issuer
@@ -59,10 +63,13 @@ func New(plan *Plan, opts Options) (*Gateway, error) {
 	if plan.usesIAM && opts.Identities == nil {
 		return nil, errors.New("a method uses AWS_IAM authorization but no IAM store is configured")
 	}
+	if plan.usesLambda && opts.Functions == nil {
+		return nil, errors.New("an integration calls Lambda but no functions are configured")
+	}
 	if plan.forwardsJWT && opts.IdentityIssuer == nil {
 		return nil, errors.New("an integration forwards identity as a JWT but no identity issuer is configured")
 	}
-	g := &Gateway{log: opts.Logger, transport: newTransport(), identities: opts.Identities,
+	g := &Gateway{log: opts.Logger, transport: newTransport(), identities: opts.Identities, functions: opts.Functions,
 		issuer: opts.IdentityIssuer, audience: opts.IdentityAudience,
 		signer: sigv4.New(sigv4.Options{Region: plan.Region, Now: opts.Now})}
 	if g.log == nil {

@@ -21,6 +21,9 @@ var errClientGone = errors.New("client disconnected")
 // the method response.
 func (g *Gateway) integrate(ex *exchange) error {
 	ex.integStart = time.Now()
+	if ex.route.integ.Type == model.AWSProxy {
+		return g.invokeLambda(ex)
+	}
 	resp, err := g.transport.RoundTrip(ex.out)
 	ex.integLatency = time.Since(ex.integStart)
 	if err != nil {

@@ -28,6 +28,9 @@ var hopHeaders = [...]string{
 // streamed, X-Forwarded-For appended.
 func (g *Gateway) integrationRequest(ex *exchange) error {
 	rp := ex.route
+	if rp.integ.Type == model.AWSProxy {
+		return g.lambdaRequest(ex)
+	}
 	in := ex.in
 	proxy := rp.integ.Type == model.HTTPProxy
 

@@ -22,6 +22,9 @@ var remappedHeaders = [...]string{
 // integration response by status and maps its headers.
 func integrationResponse(ex *exchange) error {
 	resp := ex.resp
+	if ex.route.integ.Type == model.AWSProxy {
+		return nil // the function's response is the method response
+	}
 	removeHopHeaders(resp.Header)
 	if ex.route.integ.Type == model.HTTPProxy {
 		if ex.protocol() == model.REST {

@@ -26,6 +26,7 @@ type Plan struct {
 	domains     map[string][]basePath // lower-case host → mappings, longest first
 	usesIAM     bool
 	forwardsJWT bool
+	usesLambda  bool
 	proxies     *TrustedProxies
 	// signedHosts are the hosts a request from a trusted proxy may be
 	// signed for: its own Host first, then the aliases.
@@ -56,6 +57,9 @@ type routePlan struct {
 	// uri is the integration URI compiled per stage (stage variables
 	// substituted at load, {param} placeholders left for each request).
 	uri map[string]uriTemplate
+	// function is the Lambda function of an AWS_PROXY integration, per
+	// stage (stage variables substituted).
+	function map[string]string
 	// responses are the non-proxy integration responses, compiled.
 	responses []compiledResponse
 }
@@ -108,6 +112,7 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 		for _, r := range api.Routes {
 			p.usesIAM = p.usesIAM || r.Authorization == model.AuthIAM
 			p.forwardsJWT = p.forwardsJWT || r.Integration.ForwardIdentity == model.ForwardJWT
+			p.usesLambda = p.usesLambda || r.Integration.Type == model.AWSProxy
 		}
 	}
 	if len(errs) > 0 {
@@ -169,6 +174,13 @@ func compileRoute(api *model.API, r *model.Route) (*routePlan, error) {
 		return nil, err
 	}
 	rp.params = params
+	if in.Type == model.AWSProxy {
+		rp.function = map[string]string{}
+		for _, s := range api.Stages {
+			rp.function[s.Name] = config.ResolveFunction(in.Function, s.Variables)
+		}
+		return rp, nil
+	}
 	for _, s := range api.Stages {
 		raw, err := substituteStageVariables(in.URI, s.Variables)
 		if err != nil {
@@ -272,6 +284,9 @@ func (t uriTemplate) render(value func(name string) string) string {
 
 // UsesIAM reports whether a method uses AWS_IAM authorization.
 func (p *Plan) UsesIAM() bool { return p.usesIAM }
+
+// UsesLambda reports whether an integration invokes a Lambda function.
+func (p *Plan) UsesLambda() bool { return p.usesLambda }
 
 // ForwardsJWT reports whether an integration forwards identity as a JWT.
 func (p *Plan) ForwardsJWT() bool { return p.forwardsJWT }

@@ -33,6 +33,13 @@ func (e *Error) Error() string {
 	return s
 }
 
+// WithCause returns a copy of e with its cause set.
+func (e *Error) WithCause(err error) *Error {
+	c := *e
+	c.Err = err
+	return &c
+}
+
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 

@@ -91,6 +91,7 @@ type IntegrationType string
 const (
 	HTTPProxy IntegrationType = "HTTP_PROXY"
 	HTTPPlain IntegrationType = "HTTP"
+	AWSProxy  IntegrationType = "AWS_PROXY" // Lambda proxy integration
 )
 
 // Integration describes how a route reaches its backend.
@@ -98,6 +99,9 @@ type Integration struct {
 	Type       IntegrationType
 	HTTPMethod string // method used toward the backend; ANY keeps the caller's
 	URI        string // may hold {param} and ${stageVariables.x}
+	// Function is the Lambda function of an AWS_PROXY integration: its name
+	// (from the function ARN in URI), which may hold ${stageVariables.x}.
+	Function string
 	// RequestParameters maps integration.request.{header,querystring,path}.X
 	// to a source expression: method.request.*, 'static', context.*,
 	// stageVariables.*.

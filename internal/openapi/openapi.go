@@ -310,8 +310,13 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 		if protocol == model.HTTP {
 			es.Add(at("type"), field+".type", "type %q is a REST API integration; HTTP APIs use http_proxy", d.Type)
 		}
-	case "AWS_PROXY", "AWS", "MOCK":
-		es.Add(at("type"), field+".type", "integration type %q is not supported yet (served: http_proxy, http)", d.Type)
+	case "AWS_PROXY":
+		in.Type = model.AWSProxy
+		if in.HTTPMethod == "" {
+			in.HTTPMethod = "POST" // Lambda is always invoked with POST
+		}
+	case "AWS", "MOCK":
+		es.Add(at("type"), field+".type", "integration type %q is not supported yet (served: http_proxy, http, aws_proxy)", d.Type)
 	default:
 		es.Add(at("type"), field+".type", "unknown integration type %q (allowed: http_proxy, http, aws_proxy, aws, mock)", d.Type)
 	}
@@ -323,10 +328,19 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 	} else if !validMethod(in.HTTPMethod) {
 		es.Add(at("httpMethod"), field+".httpMethod", "unknown HTTP method %q", d.HTTPMethod)
 	}
-	if d.URI == "" {
+	switch {
+	case d.URI == "":
 		es.Add(n, field, `missing required key "uri"`)
-	} else if err := checkHTTPURI(d.URI); err != nil {
-		es.Add(at("uri"), field+".uri", "%v", err)
+	case in.Type == model.AWSProxy:
+		fn, err := LambdaFunction(d.URI)
+		if err != nil {
+			es.Add(at("uri"), field+".uri", "%v", err)
+		}
+		in.Function = fn
+	default:
+		if err := checkHTTPURI(d.URI); err != nil {
+			es.Add(at("uri"), field+".uri", "%v", err)
+		}
 	}
 	if d.TimeoutInMillis != 0 {
 		// REST allows 50 ms to 29 s; HTTP APIs 50 ms to 30 s.
@@ -418,6 +432,41 @@ func decodeResponses(es *yamlx.Errors, n *yaml.Node, field string, in *model.Int
 	sort.SliceStable(in.Responses, func(a, b int) bool {
 		return in.Responses[a].Pattern != "" && in.Responses[b].Pattern == ""
 	})
+}
+
+// LambdaFunction returns the function name of a Lambda integration URI:
+// API Gateway's invocation URI
+// (arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations),
+// a function ARN (arn:aws:lambda:{region}:{account}:function:{name}[:{alias}],
+// as HTTP APIs take it), or either with ${stageVariables.x} in place of the
+// name. An alias or version qualifier is dropped: every version of a local
+// function is the same code.
+func LambdaFunction(uri string) (string, error) {
+	arn := uri
+	if strings.HasPrefix(uri, "arn:aws:apigateway:") {
+		_, rest, ok := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
+		fn, found := strings.CutSuffix(rest, "/invocations")
+		if !ok || !found {
+			return "", fmt.Errorf("lambda integration URI %q must be arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function ARN}/invocations", uri)
+		}
+		arn = fn
+	}
+	const marker = ":function:"
+	i := strings.Index(arn, marker)
+	if !strings.HasPrefix(arn, "arn:") || i < 0 {
+		return "", fmt.Errorf("lambda integration URI %q does not name a function (arn:aws:lambda:{region}:{account}:function:{name})", uri)
+	}
+	name := arn[i+len(marker):]
+	if strings.HasPrefix(name, "${stageVariables.") {
+		if end := strings.IndexByte(name, '}'); end > 0 {
+			return name[:end+1], nil
+		}
+	}
+	name, _, _ = strings.Cut(name, ":") // alias or version
+	if name == "" {
+		return "", fmt.Errorf("lambda integration URI %q has an empty function name", uri)
+	}
+	return name, nil
 }
 
 func isStatic(src string) bool {

@@ -302,6 +302,11 @@ func startGatehouse(ctx context.Context, o *options, sc *Scenario, bin, tmp, bac
 			return nil, nil, fmt.Errorf("write config: %w", err)
 		}
 	}
+	if sc.Setup != nil {
+		if err := sc.Setup(ctx, dir); err != nil {
+			return nil, nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
 	logPath := filepath.Join(tmp, "gatehouse.log")
 	args := []string{"serve", "-c", filepath.Join(dir, mainConfig), "--log-level", "error"}
 	p, err := startProc("gatehouse", bin, args, logPath)

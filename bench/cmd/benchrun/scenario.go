@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/template"
@@ -39,6 +43,9 @@ type Scenario struct {
 	Files []File
 	// Target is what the gateway must achieve relative to B0.
 	Target Target
+	// Setup, if not nil, prepares the gateway's directory after the files
+	// are written (e.g. builds a Lambda function into it).
+	Setup func(ctx context.Context, dir string) error
 }
 
 // File is one configuration file written into the gateway's directory.
@@ -160,6 +167,42 @@ const iamSeed = `iam:
               - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/GET/hello*"}
 `
 
+// lambdaProxyAPI sends every path to the bench function.
+const lambdaProxyAPI = `openapi: 3.0.1
+info: {title: bench, version: "1"}
+paths:
+  /{proxy+}:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:bench/invocations
+`
+
+const lambdaFunctions = `functions:
+  - name: bench
+    runtime: provided.al2023
+    handler: bootstrap
+    code: fn
+`
+
+// buildLambdaFunction builds bench/lambdafn (its own module, with
+// aws-lambda-go) into dir/fn/bootstrap.
+func buildLambdaFunction(ctx context.Context, dir string) error {
+	out := filepath.Join(dir, "fn", "bootstrap")
+	src, err := filepath.Abs(filepath.Join("bench", "lambdafn"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the bench Lambda function (run benchrun from the repository root): %w\n%s", err, b)
+	}
+	return nil
+}
+
 // newRequestSigner returns a hook that signs each benchmark request with
 // SigV4 for execute-api, as a client SDK would, with the public sigv4
 // package. The Signer is shared by the load generator's workers (it is
@@ -187,6 +230,18 @@ func scenarios() []Scenario {
 				{Name: "api.yaml", Template: iamProxyAPI},
 			},
 			Target: Target{MinThroughput: 0.90, MaxP99: 1.20},
+		},
+		{
+			Name:        "lambda_go",
+			Description: "GET through a greedy {proxy+} aws_proxy route to a local Go Lambda function (aws-lambda-go, provided.al2023, one warm process per CPU), against B0 proxying to the same answer served as a plain HTTP backend.",
+			Path:        "/prod/hello",
+			ExpectBody:  `"path":"/hello"`,
+			Files: []File{
+				{Name: mainConfig, Template: gatehouseYAML + lambdaFunctions},
+				{Name: "api.yaml", Template: lambdaProxyAPI},
+			},
+			Setup:  buildLambdaFunction,
+			Target: Target{MinThroughput: 0.50, MaxP99: 3.0},
 		},
 		{
 			Name:        "http_proxy",

@@ -52,6 +52,9 @@ type exchange struct {
 	// non-proxy integration response; zero means pass the backend's.
 	respStatus int
 	respHeader http.Header
+	// respBody is a response template's output; nil streams the
+	// integration's body.
+	respBody []byte
 
 	// The verified AWS_IAM caller, when the method requires one.
 	sig    *sigv4.Result

@@ -21,8 +21,11 @@ var errClientGone = errors.New("client disconnected")
 // the method response.
 func (g *Gateway) integrate(ex *exchange) error {
 	ex.integStart = time.Now()
-	if ex.route.integ.Type == model.AWSProxy {
+	switch ex.route.integ.Type {
+	case model.AWSProxy:
 		return g.invokeLambda(ex)
+	case model.Mock:
+		return g.mockIntegration(ex)
 	}
 	resp, err := g.transport.RoundTrip(ex.out)
 	ex.integLatency = time.Since(ex.integStart)

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -37,9 +38,29 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	if in.ContentLength > MaxPayload {
 		return gwerr.RequestTooLarge()
 	}
-	if rp.integ.Type == model.HTTPPlain && rp.integ.PassthroughBehavior == "NEVER" {
-		// No request templates are defined, so NEVER rejects every body.
-		return gwerr.UnsupportedMediaType()
+	// Non-proxy integrations choose a request template by Content-Type.
+	var rendered []byte
+	var overrides mapping.RequestOverrides
+	if !proxy {
+		tpl, found, err := rp.reqTemplates.forRequest(in.Header.Get("Content-Type"), rp.integ.PassthroughBehavior)
+		if err != nil {
+			return err
+		}
+		if found && tpl != nil {
+			body, err := ex.readBody()
+			if err != nil {
+				return err
+			}
+			out, tc, err := ex.render(tpl, body)
+			if err != nil {
+				return err
+			}
+			rendered, overrides = out, tc.RequestOverrides()
+		}
+		if rp.integ.Type == model.Mock {
+			ex.event = rendered
+			return nil
+		}
 	}
 
 	// Mapped values override the passed-through ones.
@@ -136,9 +157,26 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 		Header:     header,
 		Host:       u.Host,
 	}
-	if in.Body != nil && in.Body != http.NoBody && in.ContentLength != 0 {
+	switch {
+	case rendered != nil:
+		out.Body = io.NopCloser(bytes.NewReader(rendered))
+		out.ContentLength = int64(len(rendered))
+	case in.Body != nil && in.Body != http.NoBody && in.ContentLength != 0:
 		out.Body = &limitedBody{r: in.Body, n: MaxPayload}
 		out.ContentLength = in.ContentLength
+	}
+	for _, o := range overrides.Header {
+		out.Header.Del(o.Name)
+		for _, v := range o.Values {
+			out.Header.Add(o.Name, v)
+		}
+	}
+	if len(overrides.Querystring) > 0 {
+		q := out.URL.Query()
+		for _, o := range overrides.Querystring {
+			q[o.Name] = o.Values
+		}
+		out.URL.RawQuery = q.Encode()
 	}
 	ex.out = out.WithContext(ctx)
 	return nil

@@ -59,7 +59,7 @@ func integrationResponse(ex *exchange) error {
 			}
 		}
 		ex.respHeader = h
-		return nil
+		return ex.applyResponseTemplate(cr)
 	}
 	// API Gateway: "Execution failed due to configuration error: No match
 	// for output mapping and no default output mapping configured".

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/model"
@@ -22,6 +23,9 @@ func (g *Gateway) methodResponse(ex *exchange) error {
 		for k, vv := range ex.respHeader {
 			h[k] = vv
 		}
+		if ex.respBody != nil {
+			h.Set("Content-Length", strconv.Itoa(len(ex.respBody)))
+		}
 	} else {
 		for k, vv := range resp.Header {
 			h[k] = vv
@@ -34,6 +38,11 @@ func (g *Gateway) methodResponse(ex *exchange) error {
 	ex.status = status
 	ex.w.WriteHeader(status)
 
+	if ex.respBody != nil {
+		n, _ := ex.w.Write(ex.respBody)
+		ex.written = int64(n)
+		return nil
+	}
 	bp := g.buffers.Get().(*[]byte)
 	n, err := io.CopyBuffer(writerOnly{ex.w}, resp.Body, *bp)
 	g.buffers.Put(bp)

@@ -60,14 +60,17 @@ type routePlan struct {
 	// function is the Lambda function of an AWS_PROXY integration, per
 	// stage (stage variables substituted).
 	function map[string]string
+	// reqTemplates are the request mapping templates by content type.
+	reqTemplates templateSet
 	// responses are the non-proxy integration responses, compiled.
 	responses []compiledResponse
 }
 
 type compiledResponse struct {
-	resp    *model.IntegrationResponse
-	status  int
-	headers []headerMapping
+	resp      *model.IntegrationResponse
+	status    int
+	headers   []headerMapping
+	templates templateSet
 }
 
 type headerMapping struct {
@@ -181,7 +184,13 @@ func compileRoute(api *model.API, r *model.Route) (*routePlan, error) {
 		}
 		return rp, nil
 	}
+	if rp.reqTemplates, err = compileTemplates(in.RequestTemplates); err != nil {
+		return nil, err
+	}
 	for _, s := range api.Stages {
+		if in.Type == model.Mock {
+			break // no backend
+		}
 		raw, err := substituteStageVariables(in.URI, s.Variables)
 		if err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
@@ -195,6 +204,9 @@ func compileRoute(api *model.API, r *model.Route) (*routePlan, error) {
 	for i := range in.Responses {
 		ir := &in.Responses[i]
 		cr := compiledResponse{resp: ir}
+		if cr.templates, err = compileTemplates(ir.Templates); err != nil {
+			return nil, fmt.Errorf("integration response %q: %w", ir.Pattern, err)
+		}
 		if _, err := fmt.Sscanf(ir.StatusCode, "%d", &cr.status); err != nil || cr.status < 100 || cr.status > 599 {
 			return nil, fmt.Errorf("integration response %q: status code %q is not an HTTP status", ir.Pattern, ir.StatusCode)
 		}

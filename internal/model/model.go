@@ -92,7 +92,14 @@ const (
 	HTTPProxy IntegrationType = "HTTP_PROXY"
 	HTTPPlain IntegrationType = "HTTP"
 	AWSProxy  IntegrationType = "AWS_PROXY" // Lambda proxy integration
+	Mock      IntegrationType = "MOCK"      // answered by the gateway itself
 )
+
+// Template is a mapping template with where it was defined, for errors.
+type Template struct {
+	Source string
+	Where  string // file:line:col
+}
 
 // Integration describes how a route reaches its backend.
 type Integration struct {
@@ -110,8 +117,11 @@ type Integration struct {
 	Timeout           time.Duration
 	// PayloadFormatVersion is "1.0" or "2.0" for HTTP APIs.
 	PayloadFormatVersion string
-	// PassthroughBehavior is kept for the mapping-template stage.
+	// PassthroughBehavior is WHEN_NO_MATCH (the default when empty),
+	// WHEN_NO_TEMPLATES or NEVER.
 	PassthroughBehavior string
+	// RequestTemplates are the request mapping templates by content type.
+	RequestTemplates map[string]Template
 	// Responses are the integration responses of a non-proxy integration,
 	// specific patterns first and the default last.
 	Responses []IntegrationResponse
@@ -160,7 +170,10 @@ type IntegrationResponse struct {
 	// Parameters maps method.response.header.X to
 	// integration.response.header.Y or a 'static' value.
 	Parameters map[string]string
-	re         *regexp.Regexp
+	// Templates are the response mapping templates by content type; an
+	// empty template passes the integration's body through.
+	Templates map[string]Template
+	re        *regexp.Regexp
 }
 
 // Compile prepares Pattern; it must be called before Match.

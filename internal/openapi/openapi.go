@@ -315,20 +315,28 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 		if in.HTTPMethod == "" {
 			in.HTTPMethod = "POST" // Lambda is always invoked with POST
 		}
-	case "AWS", "MOCK":
-		es.Add(at("type"), field+".type", "integration type %q is not supported yet (served: http_proxy, http, aws_proxy)", d.Type)
+	case "MOCK":
+		in.Type = model.Mock
+		if protocol == model.HTTP {
+			es.Add(at("type"), field+".type", "type %q is a REST API integration; HTTP APIs have no MOCK", d.Type)
+		}
+	case "AWS":
+		es.Add(at("type"), field+".type", "integration type %q is not supported yet (served: http_proxy, http, aws_proxy, mock)", d.Type)
 	default:
 		es.Add(at("type"), field+".type", "unknown integration type %q (allowed: http_proxy, http, aws_proxy, aws, mock)", d.Type)
 	}
 	if in.ConnectionType != "" && in.ConnectionType != "INTERNET" {
 		es.Add(at("connectionType"), field+".connectionType", "connection type %q is not supported (allowed: INTERNET)", d.ConnectionType)
 	}
-	if in.HTTPMethod == "" {
+	if in.Type == model.Mock {
+		// A MOCK integration has no backend: no method, no URI.
+	} else if in.HTTPMethod == "" {
 		es.Add(n, field, `missing required key "httpMethod"`)
 	} else if !validMethod(in.HTTPMethod) {
 		es.Add(at("httpMethod"), field+".httpMethod", "unknown HTTP method %q", d.HTTPMethod)
 	}
 	switch {
+	case in.Type == model.Mock:
 	case d.URI == "":
 		es.Add(n, field, `missing required key "uri"`)
 	case in.Type == model.AWSProxy:
@@ -368,9 +376,7 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 	default:
 		es.Add(at("payloadFormatVersion"), field+".payloadFormatVersion", "must be 1.0 or 2.0, not %q", d.PayloadFormatVersion)
 	}
-	if d.RequestTemplates != nil && len(d.RequestTemplates.Content) > 0 {
-		es.Add(d.RequestTemplates, field+".requestTemplates", "mapping templates are not supported yet")
-	}
+	in.RequestTemplates = decodeTemplates(es, d.RequestTemplates, field+".requestTemplates")
 	if d.Responses != nil {
 		decodeResponses(es, d.Responses, field+".responses", in)
 	}
@@ -401,16 +407,8 @@ func decodeResponses(es *yamlx.Errors, n *yaml.Node, field string, in *model.Int
 		var d responseDoc
 		f := field + "." + k.Value
 		yamlx.Decode(es, v, f, &d)
-		if d.ResponseTemplates != nil && len(d.ResponseTemplates.Content) > 0 {
-			for j := 1; j < len(d.ResponseTemplates.Content); j += 2 {
-				// AWS exports often carry an empty passthrough template.
-				if strings.TrimSpace(d.ResponseTemplates.Content[j].Value) != "" && d.ResponseTemplates.Content[j].Tag != "!!null" {
-					es.Add(d.ResponseTemplates, f+".responseTemplates", "mapping templates are not supported yet")
-					break
-				}
-			}
-		}
-		r := model.IntegrationResponse{Pattern: k.Value, StatusCode: d.StatusCode, Parameters: d.ResponseParameters}
+		r := model.IntegrationResponse{Pattern: k.Value, StatusCode: d.StatusCode, Parameters: d.ResponseParameters,
+			Templates: decodeTemplates(es, d.ResponseTemplates, f+".responseTemplates")}
 		if k.Value == "default" {
 			r.Pattern = ""
 		}
@@ -432,6 +430,32 @@ func decodeResponses(es *yamlx.Errors, n *yaml.Node, field string, in *model.Int
 	sort.SliceStable(in.Responses, func(a, b int) bool {
 		return in.Responses[a].Pattern != "" && in.Responses[b].Pattern == ""
 	})
+}
+
+// decodeTemplates reads a content type → template mapping. A null or
+// empty template (AWS exports carry them) means passthrough.
+func decodeTemplates(es *yamlx.Errors, n *yaml.Node, field string) map[string]model.Template {
+	if n == nil || n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		es.Add(n, field, "must be a mapping from content type to template")
+		return nil
+	}
+	out := make(map[string]model.Template, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			es.Add(v, field+"."+k.Value, "a template must be a string")
+			continue
+		}
+		src := v.Value
+		if v.Tag == "!!null" {
+			src = ""
+		}
+		out[strings.ToLower(k.Value)] = model.Template{Source: src, Where: fmt.Sprintf("%s:%d:%d", es.File, v.Line, v.Column)}
+	}
+	return out
 }
 
 // LambdaFunction returns the function name of a Lambda integration URI:

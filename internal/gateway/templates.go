@@ -1,0 +1,184 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/mapping"
+	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/vtl"
+)
+
+// templateSet is a compiled content type → template mapping. A nil
+// template passes the body through (an empty template in the definition).
+type templateSet map[string]*vtl.Template
+
+func compileTemplates(ts map[string]model.Template) (templateSet, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	out := make(templateSet, len(ts))
+	for ct, t := range ts {
+		if strings.TrimSpace(t.Source) == "" {
+			out[ct] = nil
+			continue
+		}
+		tpl, err := vtl.Parse(t.Where, t.Source)
+		if err != nil {
+			return nil, fmt.Errorf("mapping template for %s: %w", ct, err)
+		}
+		out[ct] = tpl
+	}
+	return out, nil
+}
+
+// defaultContentType is what API Gateway assumes for a request without
+// Content-Type when it selects a request template.
+const defaultContentType = "application/json"
+
+// forRequest selects the request template for contentType under the
+// integration's passthrough behavior: found reports a template applies
+// (tpl nil means pass the body through); an error is API Gateway's 415.
+func (ts templateSet) forRequest(contentType, passthrough string) (tpl *vtl.Template, found bool, err error) {
+	ct := defaultContentType
+	if contentType != "" {
+		if mt, _, perr := mime.ParseMediaType(contentType); perr == nil {
+			ct = strings.ToLower(mt)
+		}
+	}
+	if t, ok := ts[ct]; ok {
+		return t, true, nil
+	}
+	switch passthrough {
+	case "NEVER":
+		return nil, false, gwerr.UnsupportedMediaType()
+	case "WHEN_NO_TEMPLATES":
+		if len(ts) > 0 {
+			return nil, false, gwerr.UnsupportedMediaType()
+		}
+	}
+	return nil, false, nil // WHEN_NO_MATCH (the default): pass through
+}
+
+// forResponse selects a response template: application/json when there
+// is one (API Gateway's default), else the first content type in order.
+func (ts templateSet) forResponse() (contentType string, tpl *vtl.Template, ok bool) {
+	if len(ts) == 0 {
+		return "", nil, false
+	}
+	if t, found := ts[defaultContentType]; found {
+		return defaultContentType, t, true
+	}
+	keys := make([]string, 0, len(ts))
+	for k := range ts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys[0], ts[keys[0]], true
+}
+
+// render runs a mapping template over body (the method request's, or the
+// integration response's) and the method request's parameters.
+func (ex *exchange) render(t *vtl.Template, body []byte) ([]byte, *mapping.TemplateContext, error) {
+	data := mapping.InputData{Body: body}
+	for _, p := range ex.params {
+		v := p.Raw
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		data.Path = append(data.Path, mapping.Param{Name: p.Name, Value: v})
+	}
+	for k, vv := range ex.queryValues() {
+		for _, v := range vv {
+			data.Query = append(data.Query, mapping.Param{Name: k, Value: v})
+		}
+	}
+	for k, vv := range ex.in.Header {
+		for _, v := range vv {
+			data.Header = append(data.Header, mapping.Param{Name: k, Value: v})
+		}
+	}
+	tc := mapping.NewTemplateContext(ex)
+	vars := mapping.Vars(mapping.NewInput(data), tc, mapping.StageVariables(ex.stage.variables))
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, vars, vtl.Limits{}); err != nil {
+		return nil, nil, internalError(ex, fmt.Errorf("mapping template: %w", err))
+	}
+	return buf.Bytes(), tc, nil
+}
+
+// readBody reads the method request's body, bounded by MaxPayload.
+func (ex *exchange) readBody() ([]byte, error) {
+	if ex.in.ContentLength > MaxPayload {
+		return nil, gwerr.RequestTooLarge()
+	}
+	b, err := io.ReadAll(io.LimitReader(ex.in.Body, MaxPayload+1))
+	if err != nil {
+		return nil, &gwerr.Error{Err: fmt.Errorf("%w: read body: %w", errClientGone, err)}
+	}
+	if len(b) > MaxPayload {
+		return nil, gwerr.RequestTooLarge()
+	}
+	return b, nil
+}
+
+// mockIntegration answers a MOCK integration: the request template's
+// {"statusCode": N} selects the integration response, as on AWS.
+func (g *Gateway) mockIntegration(ex *exchange) error {
+	status := http.StatusOK
+	if len(ex.event) > 0 {
+		var v struct {
+			StatusCode json.Number `json:"statusCode"`
+		}
+		if err := json.Unmarshal(ex.event, &v); err == nil && v.StatusCode != "" {
+			if n, err := strconv.Atoi(v.StatusCode.String()); err == nil && n >= 100 && n <= 599 {
+				status = n
+			}
+		}
+	}
+	ex.integStatus = status
+	ex.resp = &http.Response{StatusCode: status, Header: http.Header{}, Body: http.NoBody}
+	return nil
+}
+
+// applyResponseTemplate renders the selected integration response's
+// template over the integration's body and applies response overrides.
+func (ex *exchange) applyResponseTemplate(cr *compiledResponse) error {
+	ct, tpl, ok := cr.templates.forResponse()
+	if !ok || tpl == nil {
+		return nil // passthrough
+	}
+	body, err := io.ReadAll(io.LimitReader(ex.resp.Body, MaxPayload+1))
+	if err != nil {
+		return internalError(ex, fmt.Errorf("read integration response: %w", err))
+	}
+	out, tc, err := ex.render(tpl, body)
+	if err != nil {
+		return err
+	}
+	ov, err := tc.ResponseOverrides()
+	if err != nil {
+		return internalError(ex, fmt.Errorf("response template: %w", err))
+	}
+	if ov.Status != 0 {
+		ex.respStatus = ov.Status
+	}
+	for _, h := range ov.Header {
+		ex.respHeader.Del(h.Name)
+		for _, v := range h.Values {
+			ex.respHeader.Add(h.Name, v)
+		}
+	}
+	ex.respHeader.Set("Content-Type", ct)
+	ex.respBody = out
+	return nil
+}

@@ -1,0 +1,147 @@
+package gateway_test
+
+import (
+	"os"
+	"path/filepath"
+
+	"fmt"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/gateway"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+const templatesDefinition = `
+openapi: 3.0.1
+info: {title: t, version: "1"}
+paths:
+  /pets:
+    options:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates:
+          application/json: '{"statusCode": 200}'
+        passthroughBehavior: when_no_match
+        responses:
+          default:
+            statusCode: "200"
+            responseParameters:
+              method.response.header.Access-Control-Allow-Methods: "'GET,OPTIONS'"
+              method.response.header.Access-Control-Allow-Headers: "'Content-Type,X-Amz-Date,Authorization,X-Api-Key'"
+              method.response.header.Access-Control-Allow-Origin: "'*'"
+            responseTemplates:
+              application/json: ""
+  /mock/{id}:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates:
+          application/json: |
+            #if($input.params('id') == "0")
+            {"statusCode": 404}
+            #else
+            {"statusCode": 200}
+            #end
+        responses:
+          "404":
+            statusCode: "404"
+            responseTemplates:
+              application/json: '{"message": "no pet $input.params(''id'')"}'
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: '{"id": "$input.params(''id'')", "stage": "$context.stage", "who": "$stageVariables.who"}'
+  /transform:
+    post:
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: POST
+        uri: http://${stageVariables.backend}/transform
+        passthroughBehavior: when_no_templates
+        requestTemplates:
+          application/json: |
+            #set($root = $input.path('$'))
+            {"name": "$util.escapeJavaScript($root.name)", "caller": "$input.params('x-user')"}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: |
+                #set($r = $input.path('$'))
+                {"got": $input.json('$.body'), "count": $r.count}
+  /override:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates:
+          application/json: '{"statusCode": 200}'
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: |
+                #set($context.responseOverride.status = 418)
+                #set($context.responseOverride.header.X-Teapot = "yes")
+                {"teapot": true}
+`
+
+func TestMockAndTemplates(t *testing.T) {
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"body": %s, "count": 2}`, b)
+	}))
+	defer be.Close()
+	base, _ := gatewayFor(t, be.Listener.Addr().String(), map[string]string{"gatehouse.yaml": petsConfig, "pets.yaml": templatesDefinition})
+
+	resp, body := do(t, http.MethodOptions, base+"/prod/pets", "")
+	if resp.StatusCode != 200 || body != "" || resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Access-Control-Allow-Methods") != "GET,OPTIONS" {
+		t.Errorf("CORS preflight: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	resp, body = get(t, base+"/prod/mock/7")
+	if resp.StatusCode != 200 || body != `{"id": "7", "stage": "prod", "who": "prod-stage"}` || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("mock: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	resp, body = get(t, base+"/prod/mock/0")
+	if resp.StatusCode != 404 || body != `{"message": "no pet 0"}` {
+		t.Errorf("mock 404: %d %q", resp.StatusCode, body)
+	}
+	resp, body = do(t, http.MethodPost, base+"/prod/transform", `{"name": "rex \"the dog\""}`, "Content-Type", "application/json", "X-User", "ana")
+	if resp.StatusCode != 200 || strings.TrimSpace(body) != `{"got": {"name":"rex \"the dog\"","caller":"ana"}, "count": 2}` {
+		t.Errorf("http with templates: %d %q", resp.StatusCode, body)
+	}
+	// when_no_templates with templates defined: another content type is 415.
+	resp, body = do(t, http.MethodPost, base+"/prod/transform", `a=b`, "Content-Type", "application/x-www-form-urlencoded")
+	if resp.StatusCode != 415 || body != `{"message": "Unsupported Media Type"}` {
+		t.Errorf("415: %d %q", resp.StatusCode, body)
+	}
+	resp, body = get(t, base+"/prod/override")
+	if resp.StatusCode != 418 || resp.Header.Get("X-Teapot") != "yes" || strings.TrimSpace(body) != `{"teapot": true}` {
+		t.Errorf("responseOverride: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+}
+
+func TestTemplateSyntaxErrorAtLoad(t *testing.T) {
+	dir := t.TempDir()
+	def := "openapi: 3.0.1\ninfo: {title: t, version: \"1\"}\npaths:\n  /x:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        requestTemplates:\n          application/json: '#if($a {\"statusCode\": 200}'\n"
+	writeFile(t, dir, "api.yaml", def)
+	writeFile(t, dir, "gatehouse.yaml", "apis: [{name: a, definition: api.yaml, stages: {prod: {}}}]\n")
+	cfg, err := config.Load(dir + "/gatehouse.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = gateway.NewPlan(cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "api.yaml:9:29") {
+		t.Errorf("err = %v, want the template's position api.yaml:9:29", err)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -55,6 +55,11 @@ type exchange struct {
 	// respBody is a response template's output; nil streams the
 	// integration's body.
 	respBody []byte
+	// reqBody and integBody are the method request's and the
+	// integration response's bodies, read when a mapping needs them.
+	reqBody   []byte
+	integBody []byte
+	integRead bool
 
 	// The verified AWS_IAM caller, when the method requires one.
 	sig    *sigv4.Result

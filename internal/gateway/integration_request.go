@@ -80,8 +80,22 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	if proxy {
 		rawQuery = in.URL.RawQuery
 	}
+	if rp.needsBody && rendered == nil {
+		body, err := ex.readBody()
+		if err != nil {
+			return err
+		}
+		ex.reqBody = body
+	}
 	for _, m := range rp.params {
-		vals := m.Source.Values(ex)
+		var vals []string
+		if m.Source.NeedsBody() {
+			if v, ok := m.Source.BodyValue(ex.reqBody); ok {
+				vals = []string{v}
+			}
+		} else {
+			vals = m.Source.Values(ex)
+		}
 		switch m.Target.Loc {
 		case mapping.Header:
 			if len(vals) > 0 {
@@ -161,6 +175,9 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	case rendered != nil:
 		out.Body = io.NopCloser(bytes.NewReader(rendered))
 		out.ContentLength = int64(len(rendered))
+	case ex.reqBody != nil:
+		out.Body = io.NopCloser(bytes.NewReader(ex.reqBody))
+		out.ContentLength = int64(len(ex.reqBody))
 	case in.Body != nil && in.Body != http.NoBody && in.ContentLength != 0:
 		out.Body = &limitedBody{r: in.Body, n: MaxPayload}
 		out.ContentLength = in.ContentLength

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -14,6 +15,21 @@ import (
 var remappedHeaders = [...]string{
 	"Authorization", "Content-Md5", "Date", "Expect", "Host", "Max-Forwards",
 	"Proxy-Authenticate", "Server", "User-Agent", "Www-Authenticate",
+}
+
+// integrationBody reads the integration response's body once, bounded.
+func (ex *exchange) integrationBody() ([]byte, error) {
+	if !ex.integRead {
+		b, err := io.ReadAll(io.LimitReader(ex.resp.Body, MaxPayload+1))
+		if err != nil {
+			return nil, internalError(ex, fmt.Errorf("read integration response: %w", err))
+		}
+		if len(b) > MaxPayload {
+			return nil, internalError(ex, fmt.Errorf("integration response is larger than %d bytes", MaxPayload))
+		}
+		ex.integBody, ex.integRead = b, true
+	}
+	return ex.integBody, nil
 }
 
 // integrationResponse turns the integration's response into the method
@@ -56,10 +72,24 @@ func integrationResponse(ex *exchange) error {
 				if v := resp.Header.Values(hm.source.Name); len(v) > 0 {
 					h.Set(hm.name, v[len(v)-1])
 				}
+			case mapping.ResponseBody:
+				body, err := ex.integrationBody()
+				if err != nil {
+					return err
+				}
+				if v, ok := hm.source.BodyValue(body); ok {
+					h.Set(hm.name, v)
+				}
 			}
 		}
 		ex.respHeader = h
-		return ex.applyResponseTemplate(cr)
+		if err := ex.applyResponseTemplate(cr); err != nil {
+			return err
+		}
+		if ex.respBody == nil && ex.integRead {
+			ex.respBody = ex.integBody // read for a mapping: send what was read
+		}
+		return nil
 	}
 	// API Gateway: "Execution failed due to configuration error: No match
 	// for output mapping and no default output mapping configured".

@@ -60,6 +60,8 @@ type routePlan struct {
 	// function is the Lambda function of an AWS_PROXY integration, per
 	// stage (stage variables substituted).
 	function map[string]string
+	// needsBody is set when a request parameter maps from the body.
+	needsBody bool
 	// reqTemplates are the request mapping templates by content type.
 	reqTemplates templateSet
 	// responses are the non-proxy integration responses, compiled.
@@ -177,6 +179,9 @@ func compileRoute(api *model.API, r *model.Route) (*routePlan, error) {
 		return nil, err
 	}
 	rp.params = params
+	for _, m := range params {
+		rp.needsBody = rp.needsBody || m.Source.NeedsBody()
+	}
 	if in.Type == model.AWSProxy {
 		rp.function = map[string]string{}
 		for _, s := range api.Stages {

@@ -157,9 +157,9 @@ func (ex *exchange) applyResponseTemplate(cr *compiledResponse) error {
 	if !ok || tpl == nil {
 		return nil // passthrough
 	}
-	body, err := io.ReadAll(io.LimitReader(ex.resp.Body, MaxPayload+1))
+	body, err := ex.integrationBody()
 	if err != nil {
-		return internalError(ex, fmt.Errorf("read integration response: %w", err))
+		return err
 	}
 	out, tc, err := ex.render(tpl, body)
 	if err != nil {

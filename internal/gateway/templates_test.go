@@ -145,3 +145,41 @@ func writeFile(t *testing.T, dir, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestBodyParameterMappings(t *testing.T) {
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"count": 3, "tags": ["a","b"], "echo": %q, "name": %q}`, b, r.Header.Get("X-Name"))
+	}))
+	defer be.Close()
+	def := `
+openapi: 3.0.1
+info: {title: t, version: "1"}
+paths:
+  /m:
+    post:
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: POST
+        uri: http://${stageVariables.backend}/m
+        requestParameters:
+          integration.request.header.x-name: method.request.body.pet.name
+          integration.request.header.x-whole: method.request.body
+        responses:
+          default:
+            statusCode: "200"
+            responseParameters:
+              method.response.header.X-Count: integration.response.body.count
+              method.response.header.X-Tags: integration.response.body.tags
+`
+	base, _ := gatewayFor(t, be.Listener.Addr().String(), map[string]string{"gatehouse.yaml": petsConfig, "pets.yaml": def})
+	resp, body := do(t, http.MethodPost, base+"/prod/m", `{"pet": {"name": "rex"}}`, "Content-Type", "application/json")
+	if resp.StatusCode != 200 || resp.Header.Get("X-Count") != "3" || resp.Header.Get("X-Tags") != `["a","b"]` {
+		t.Errorf("response mappings: %d %v", resp.StatusCode, resp.Header)
+	}
+	want := `{"count": 3, "tags": ["a","b"], "echo": "{\"pet\": {\"name\": \"rex\"}}", "name": "rex"}`
+	if body != want {
+		t.Errorf("body %s\nwant %s", body, want)
+	}
+}

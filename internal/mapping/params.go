@@ -24,12 +24,16 @@ const (
 	Context
 	StageVariable
 	ResponseHeader
+	RequestBody  // method.request.body[.JSONPath]
+	ResponseBody // integration.response.body[.JSONPath]
 )
 
 // Source is a compiled source expression.
 type Source struct {
 	Loc  Location
 	Name string // parameter, header, context or variable name; the value for Static
+	// Path is the JSONPath of a body source; nil means the whole body.
+	Path *JSONPath
 }
 
 // Target is a compiled integration request target.
@@ -122,11 +126,55 @@ func CompileSource(src string) (Source, error) {
 			return Source{Loc: p.loc, Name: name}, nil
 		}
 	}
-	if strings.HasPrefix(src, "method.request.body") || strings.HasPrefix(src, "integration.response.body") {
-		return Source{}, fmt.Errorf("source %q: body mappings are not supported yet", src)
+	for _, p := range [...]struct {
+		prefix string
+		loc    Location
+	}{
+		{"method.request.body", RequestBody},
+		{"integration.response.body", ResponseBody},
+	} {
+		rest, ok := strings.CutPrefix(src, p.prefix)
+		if !ok {
+			continue
+		}
+		if rest == "" {
+			return Source{Loc: p.loc}, nil
+		}
+		if rest[0] != '.' || len(rest) == 1 {
+			break
+		}
+		jp, err := CompileJSONPath("$." + rest[1:])
+		if err != nil {
+			return Source{}, fmt.Errorf("source %q: %w", src, err)
+		}
+		return Source{Loc: p.loc, Name: rest[1:], Path: jp}, nil
 	}
-	return Source{}, fmt.Errorf("source %q must be method.request.{path,querystring,multivaluequerystring,header,multivalueheader}.NAME, context.NAME, stageVariables.NAME or a 'static' value", src)
+	return Source{}, fmt.Errorf("source %q must be method.request.{path,querystring,multivaluequerystring,header,multivalueheader}.NAME, method.request.body[.JSONPath], context.NAME, stageVariables.NAME or a 'static' value", src)
 }
+
+// BodyValue evaluates a body source over a JSON body: the whole body, or
+// the value at the JSONPath (a string as is, anything else as JSON). ok
+// is false when the path finds nothing or the body is not JSON.
+func (s Source) BodyValue(body []byte) (string, bool) {
+	if s.Path == nil {
+		return string(body), len(body) > 0
+	}
+	v, found, err := s.Path.Eval(string(body))
+	if err != nil || !found || v == nil {
+		return "", false
+	}
+	if str, ok := v.(string); ok {
+		return str, true
+	}
+	b, err := appendJSON(nil, v, MaxJSONOutput)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// NeedsBody reports whether the source reads the method request's body.
+func (s Source) NeedsBody() bool { return s.Loc == RequestBody }
 
 // Values evaluates a request-side source. Single-valued sources give at
 // most one value; a missing parameter gives none.

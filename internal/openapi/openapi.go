@@ -420,8 +420,8 @@ func decodeResponses(es *yamlx.Errors, n *yaml.Node, field string, in *model.Int
 			if !strings.HasPrefix(key, "method.response.header.") {
 				es.Add(v, f+".responseParameters", "target %q must be method.response.header.NAME", key)
 			}
-			if !strings.HasPrefix(src, "integration.response.header.") && !isStatic(src) {
-				es.Add(v, f+".responseParameters", "source %q must be integration.response.header.NAME or a 'static' value", src)
+			if !strings.HasPrefix(src, "integration.response.header.") && !strings.HasPrefix(src, "integration.response.body") && !isStatic(src) {
+				es.Add(v, f+".responseParameters", "source %q must be integration.response.header.NAME, integration.response.body[.JSONPath] or a 'static' value", src)
 			}
 		}
 		in.Responses = append(in.Responses, r)

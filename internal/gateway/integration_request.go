@@ -145,6 +145,9 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 		}
 	}
 
+	if len(rp.httpParams) > 0 {
+		ex.applyHTTPParams(header, u)
+	}
 	method := rp.integ.HTTPMethod
 	if method == "" || method == model.MethodAny {
 		method = in.Method

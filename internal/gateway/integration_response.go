@@ -17,6 +17,15 @@ var remappedHeaders = [...]string{
 	"Proxy-Authenticate", "Server", "User-Agent", "Www-Authenticate",
 }
 
+// atoiStatus parses a mapped status code.
+func atoiStatus(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 100 || n > 599 {
+		return 0, fmt.Errorf("mapped status code %q is not 100-599", s)
+	}
+	return n, nil
+}
+
 // integrationBody reads the integration response's body once, bounded.
 func (ex *exchange) integrationBody() ([]byte, error) {
 	if !ex.integRead {
@@ -43,6 +52,9 @@ func integrationResponse(ex *exchange) error {
 	}
 	removeHopHeaders(resp.Header)
 	if ex.route.integ.Type == model.HTTPProxy {
+		if err := ex.applyHTTPResponseParams(); err != nil {
+			return err
+		}
 		if ex.protocol() == model.REST {
 			for _, name := range remappedHeaders {
 				if vv, ok := resp.Header[name]; ok {

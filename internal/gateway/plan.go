@@ -60,6 +60,9 @@ type routePlan struct {
 	// function is the Lambda function of an AWS_PROXY integration, per
 	// stage (stage variables substituted).
 	function map[string]string
+	// httpParams and httpResponse are an HTTP API's parameter mappings.
+	httpParams   []mapping.HTTPMapping
+	httpResponse map[int][]mapping.HTTPMapping
 	// needsBody is set when a request parameter maps from the body.
 	needsBody bool
 	// reqTemplates are the request mapping templates by content type.
@@ -174,8 +177,19 @@ func compileAPI(api *model.API, logs *LogSinks) (*apiPlan, error) {
 func compileRoute(api *model.API, r *model.Route) (*routePlan, error) {
 	in := r.Integration
 	rp := &routePlan{route: r, integ: in, uri: map[string]uriTemplate{}}
-	params, err := mapping.CompileRequestParameters(in.RequestParameters)
-	if err != nil {
+	var params []mapping.Mapping
+	var err error
+	if api.Protocol == model.HTTP {
+		if rp.httpParams, err = mapping.CompileHTTPRequestParameters(in.RequestParameters); err != nil {
+			return nil, err
+		}
+		if rp.httpResponse, err = mapping.CompileHTTPResponseParameters(in.ResponseParameters); err != nil {
+			return nil, err
+		}
+		for _, m := range rp.httpParams {
+			rp.needsBody = rp.needsBody || m.Value.UsesBody()
+		}
+	} else if params, err = mapping.CompileRequestParameters(in.RequestParameters); err != nil {
 		return nil, err
 	}
 	rp.params = params

@@ -183,3 +183,42 @@ paths:
 		t.Errorf("body %s\nwant %s", body, want)
 	}
 }
+
+func TestHTTPAPIParameterMapping(t *testing.T) {
+	be := echoBackend(t)
+	cfg := `
+apis:
+  - name: h
+    protocol: HTTP
+    stages:
+      $default: {variables: {env: test}}
+    routes:
+      "POST /users/{id}":
+        integration:
+          type: http_proxy
+          httpMethod: POST
+          uri: "http://{{backend}}/ignored"
+          requestParameters:
+            "overwrite:path": "/v2/users/$request.path.id"
+            "append:header.x-env": "$stageVariables.env"
+            "overwrite:header.x-user": "user-${request.body.name}-${request.querystring.tag}"
+            "remove:header.x-secret": "''"
+            "append:querystring.from": "$context.requestId"
+            "remove:querystring.drop": "''"
+          responseParameters:
+            "200":
+              "overwrite:statuscode": "201"
+              "append:header.x-backend-host": "$response.header.Content-Type"
+              "remove:header.server": "''"
+`
+	base, _ := gatewayFor(t, be.Listener.Addr().String(), map[string]string{"gatehouse.yaml": cfg})
+	resp, body := do(t, http.MethodPost, base+"/users/42?tag=t1&drop=x", `{"name":"ana"}`, "X-Secret", "s", "X-Env", "prod")
+	if resp.StatusCode != 201 || resp.Header.Get("X-Backend-Host") != "application/json" || resp.Header.Get("Server") != "" {
+		t.Errorf("response mappings: %d %v", resp.StatusCode, resp.Header)
+	}
+	e := decodeEcho(t, body)
+	if e.Path != "/v2/users/42" || e.Headers.Get("X-Secret") != "" || strings.Join(e.Headers.Values("X-Env"), ",") != "prod,test" ||
+		e.Headers.Get("X-User") != "user-ana-t1" || strings.Contains(e.Query, "drop=") || !strings.Contains(e.Query, "from=") || e.Body != `{"name":"ana"}` {
+		t.Errorf("backend saw %+v", e)
+	}
+}

@@ -122,6 +122,9 @@ type Integration struct {
 	PassthroughBehavior string
 	// RequestTemplates are the request mapping templates by content type.
 	RequestTemplates map[string]Template
+	// ResponseParameters are an HTTP API integration's response parameter
+	// mappings, by status code.
+	ResponseParameters map[string]map[string]string
 	// Responses are the integration responses of a non-proxy integration,
 	// specific patterns first and the default last.
 	Responses []IntegrationResponse

@@ -270,6 +270,8 @@ type integrationDoc struct {
 	TLSConfig            *yaml.Node        `yaml:"tlsConfig"`
 	IntegrationSubtype   string            `yaml:"integrationSubtype"`
 	Description          string            `yaml:"description"`
+	// ResponseParameters are HTTP API response mappings by status code.
+	ResponseParameters map[string]map[string]string `yaml:"responseParameters"`
 	// ForwardIdentity is gatehouse's own extension (identity forwarding).
 	ForwardIdentity string `yaml:"x-gatehouse-forward-identity"`
 }
@@ -377,6 +379,12 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 		es.Add(at("payloadFormatVersion"), field+".payloadFormatVersion", "must be 1.0 or 2.0, not %q", d.PayloadFormatVersion)
 	}
 	in.RequestTemplates = decodeTemplates(es, d.RequestTemplates, field+".requestTemplates")
+	if d.ResponseParameters != nil {
+		if protocol != model.HTTP {
+			es.Add(at("responseParameters"), field+".responseParameters", "integration-level responseParameters are for HTTP APIs; REST APIs map them in responses")
+		}
+		in.ResponseParameters = d.ResponseParameters
+	}
 	if d.Responses != nil {
 		decodeResponses(es, d.Responses, field+".responses", in)
 	}
@@ -498,8 +506,8 @@ func isStatic(src string) bool {
 }
 
 func checkRequestParameterTarget(key string, protocol model.Protocol) error {
-	if protocol == model.HTTP && strings.Contains(key, ":") {
-		return fmt.Errorf("HTTP API parameter mapping %q is not supported yet", key)
+	if protocol == model.HTTP {
+		return nil // append|overwrite|remove:..., compiled with the plan
 	}
 	for _, p := range []string{"integration.request.header.", "integration.request.querystring.", "integration.request.path.", "integration.request.multivaluequerystring."} {
 		if name, ok := strings.CutPrefix(key, p); ok && name != "" {

@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/idtoken"
+	"github.com/gatehouse/gatehouse/internal/rawheader"
 )
 
 // version is set at build time with
@@ -270,6 +271,7 @@ func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *g
 	ln := lns.api
 	srv := &http.Server{
 		Handler:           gw,
+		ConnContext:       rawheader.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -284,7 +286,9 @@ func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *g
 		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready, issuer), ReadHeaderTimeout: 5 * time.Second}
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
-	go func() { errc <- srv.Serve(ln) }()
+	// rawheader keeps the header names as clients wrote them, for the
+	// Lambda events of REST APIs.
+	go func() { errc <- srv.Serve(rawheader.Listener{Listener: ln}) }()
 	ready.Store(true)
 
 	for _, line := range plan.StageURLs(ln.Addr().String()) {

@@ -455,7 +455,7 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 			es.Add(at("definition"), field+".definition", "%v", err)
 		}
 		if def != nil {
-			api.Routes, api.ResourcePolicy = def.Routes, def.ResourcePolicy
+			api.Routes, api.ResourcePolicy, api.Authorizers = def.Routes, def.ResourcePolicy, def.Authorizers
 		}
 	case ad.Routes != nil:
 		if api.Protocol != model.HTTP {
@@ -690,6 +690,13 @@ func checkFunctionRefs(es *yamlx.Errors, c *Config) {
 		names[f.Name] = true
 	}
 	for _, api := range c.APIs {
+		for _, a := range api.Authorizers {
+			for _, st := range api.Stages {
+				if name := ResolveFunction(a.Function, st.Variables); !names[name] {
+					es.Append(fmt.Errorf("%s: authorizer %s, stage %s: Lambda function %q is not defined in functions", a.Where, a.Name, st.Name, name))
+				}
+			}
+		}
 		for _, r := range api.Routes {
 			if r.Integration == nil || r.Integration.Type != model.AWSProxy {
 				continue

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
@@ -21,6 +22,9 @@ type exchange struct {
 	plan *Plan
 	w    http.ResponseWriter
 	in   *http.Request
+	// rawNames maps canonical header names to the client's spelling
+	// (nil when unknown).
+	rawNames map[string]string
 	// query is the parsed query string, filled on first use.
 	query url.Values
 
@@ -64,6 +68,8 @@ type exchange struct {
 	// The verified AWS_IAM caller, when the method requires one.
 	sig    *sigv4.Result
 	caller Caller
+	// authz is the Lambda authorizer's result, when the method has one.
+	authz *authorizer.Result
 
 	// Method response as sent.
 	status  int
@@ -154,6 +160,10 @@ func (ex *exchange) ContextValue(name string) string {
 		return prefix
 	case "accountId":
 		return ex.plan.AccountID
+	case "authorizer.principalId":
+		if ex.authz != nil {
+			return ex.authz.PrincipalID
+		}
 	case "identity.sourceIp":
 		return ex.sourceIP
 	case "identity.accessKey", "identity.caller", "identity.user", "identity.userArn", "identity.accountId":
@@ -188,6 +198,14 @@ func (ex *exchange) ContextValue(name string) string {
 	case "error.responseType":
 		if ex.err != nil {
 			return ex.err.ResponseType
+		}
+	default:
+		if key, ok := strings.CutPrefix(name, "authorizer."); ok && ex.authz != nil {
+			for _, kv := range ex.authz.Context {
+				if kv.Key == key {
+					return kv.String
+				}
+			}
 		}
 	}
 	return ""

@@ -18,9 +18,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/idtoken"
 	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/rawheader"
 	"github.com/gatehouse/gatehouse/sigv4"
 )
 
@@ -29,13 +31,15 @@ type Gateway struct {
 	plan       atomic.Pointer[Plan]
 	identities Identities
 	functions  Invoker
-	signer     *sigv4.Signer
-	issuer     *idtoken.Issuer
-	audience   string
-	log        *slog.Logger
-	transport  *http.Transport
-	exchanges  sync.Pool
-	buffers    sync.Pool
+	// authorizers are the Lambda authorizers, by API, name and stage.
+	authorizers map[authorizerKey]*authorizer.Authorizer
+	signer      *sigv4.Signer
+	issuer      *idtoken.Issuer
+	audience    string
+	log         *slog.Logger
+	transport   *http.Transport
+	exchanges   sync.Pool
+	buffers     sync.Pool
 }
 
 // Options configure a Gateway.
@@ -75,6 +79,13 @@ func New(plan *Plan, opts Options) (*Gateway, error) {
 	if g.log == nil {
 		g.log = slog.Default()
 	}
+	if opts.Functions != nil {
+		azs, err := newAuthorizers(plan, opts.Functions)
+		if err != nil {
+			return nil, err
+		}
+		g.authorizers = azs
+	}
 	g.plan.Store(plan)
 	g.exchanges.New = func() any { return new(exchange) }
 	g.buffers.New = func() any { b := make([]byte, 32<<10); return &b }
@@ -112,6 +123,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.sourceIP = clientIP(r)
 	ex.domainName = hostOnly(r.Host)
 	ex.params = ex.paramsBuf[:0]
+	// Taken for every request, so that a connection's queue stays in step.
+	ex.rawNames = rawheader.Names(r)
 
 	if !ex.plan.selectAPI(ex) {
 		if ex.api == nil {

@@ -48,6 +48,21 @@ func (g *Gateway) lambdaRequest(ex *exchange) error {
 	if len(body) > MaxPayload {
 		return gwerr.RequestTooLarge()
 	}
+	r := ex.eventRequest(body)
+	ev, err := proxyevent.Event(ex.payloadFormat(), r)
+	if err != nil {
+		return internalError(ex, fmt.Errorf("build Lambda event: %w", err))
+	}
+	ex.event = ev
+	ctx, cancel := context.WithTimeout(in.Context(), ex.route.integrationTimeout())
+	ex.ctx, ex.cancel = ctx, cancel
+	return nil
+}
+
+// eventRequest describes the request as Lambda events (proxy
+// integrations and authorizers) carry it.
+func (ex *exchange) eventRequest(body []byte) *proxyevent.Request {
+	in := ex.in
 	r := &proxyevent.Request{
 		Method:   in.Method,
 		Resource: ex.route.route.Path,
@@ -86,12 +101,20 @@ func (g *Gateway) lambdaRequest(ex *exchange) error {
 		if ex.route.route.Authorization == model.AuthIAM && (k == headerAuthorizationKey || k == headerSecurityToken) {
 			continue // consumed by the gateway, as on AWS
 		}
+		name := k
+		if raw, ok := ex.rawNames[k]; ok {
+			name = raw // as the client wrote it, as API Gateway passes it
+		}
 		for _, v := range vv {
-			r.Headers = append(r.Headers, proxyevent.Param{Name: k, Value: v})
+			r.Headers = append(r.Headers, proxyevent.Param{Name: name, Value: v})
 		}
 	}
 	if in.Host != "" {
-		r.Headers = append(r.Headers, proxyevent.Param{Name: "Host", Value: in.Host})
+		name := "Host"
+		if raw, ok := ex.rawNames["Host"]; ok {
+			name = raw
+		}
+		r.Headers = append(r.Headers, proxyevent.Param{Name: name, Value: in.Host})
 	}
 	for k, v := range ex.stage.variables {
 		r.StageVariables = append(r.StageVariables, proxyevent.Param{Name: k, Value: v})
@@ -110,14 +133,17 @@ func (g *Gateway) lambdaRequest(ex *exchange) error {
 			Caller: ex.caller.UserID, User: ex.caller.UserID, UserARN: ex.caller.ARN}
 		c.Authorizer.Kind = proxyevent.IAMAuthorizer
 	}
-	ev, err := proxyevent.Event(ex.payloadFormat(), r)
-	if err != nil {
-		return internalError(ex, fmt.Errorf("build Lambda event: %w", err))
+	if ex.authz != nil {
+		c.Authorizer = proxyevent.Authorizer{Kind: proxyevent.LambdaAuthorizer, PrincipalID: ex.authz.PrincipalID}
+		for _, kv := range ex.authz.Context {
+			e := proxyevent.Entry{Key: kv.Key, Value: kv.JSON, JSON: true}
+			if ex.protocol() == model.REST {
+				e = proxyevent.Entry{Key: kv.Key, Value: kv.String} // REST stringifies context values
+			}
+			c.Authorizer.Context = append(c.Authorizer.Context, e)
+		}
 	}
-	ex.event = ev
-	ctx, cancel := context.WithTimeout(in.Context(), ex.route.integrationTimeout())
-	ex.ctx, ex.cancel = ctx, cancel
-	return nil
+	return r
 }
 
 // queryValues returns the parsed query string.

@@ -20,8 +20,11 @@ func (g *Gateway) methodRequest(ex *exchange) error {
 	}
 	ex.params = m.Params
 	ex.route = ex.api.routes[m.Route]
-	if m.Route.Authorization == model.AuthIAM {
+	switch m.Route.Authorization {
+	case model.AuthIAM:
 		return g.authorizeIAM(ex)
+	case model.AuthCustom:
+		return g.authorizeLambda(ex)
 	}
 	return nil
 }

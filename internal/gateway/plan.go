@@ -120,7 +120,7 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 		for _, r := range api.Routes {
 			p.usesIAM = p.usesIAM || r.Authorization == model.AuthIAM
 			p.forwardsJWT = p.forwardsJWT || r.Integration.ForwardIdentity == model.ForwardJWT
-			p.usesLambda = p.usesLambda || r.Integration.Type == model.AWSProxy
+			p.usesLambda = p.usesLambda || r.Integration.Type == model.AWSProxy || r.Authorization == model.AuthCustom
 		}
 	}
 	if len(errs) > 0 {
@@ -141,6 +141,9 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 func compileAPI(api *model.API, logs *LogSinks) (*apiPlan, error) {
 	table, err := router.New(api.Protocol, api.Routes)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAuthorizers(api); err != nil {
 		return nil, err
 	}
 	ap := &apiPlan{api: api, table: table, stages: map[string]*stagePlan{}, routes: map[*model.Route]*routePlan{}}

@@ -39,6 +39,8 @@ type API struct {
 	// ResourcePolicy is the REST API's resource policy
 	// (x-amazon-apigateway-policy) as JSON; nil means none.
 	ResourcePolicy []byte
+	// Authorizers are the API's Lambda authorizers by name.
+	Authorizers map[string]*Authorizer
 }
 
 // AuthorizationType is a method's authorization type.
@@ -46,9 +48,24 @@ type AuthorizationType string
 
 // Authorization types gatehouse enforces.
 const (
-	AuthNone AuthorizationType = "NONE"
-	AuthIAM  AuthorizationType = "AWS_IAM"
+	AuthNone   AuthorizationType = "NONE"
+	AuthIAM    AuthorizationType = "AWS_IAM"
+	AuthCustom AuthorizationType = "CUSTOM" // a Lambda authorizer
 )
+
+// Authorizer is a Lambda authorizer an API declares
+// (x-amazon-apigateway-authorizer of type token or request).
+type Authorizer struct {
+	Name                         string
+	Type                         string // "token" or "request"
+	Function                     string // resolved from authorizerUri; may hold ${stageVariables.x}
+	IdentitySource               string
+	IdentityValidationExpression string
+	ResultTTL                    int // seconds; AWS's default 300 is filled at load
+	PayloadFormatVersion         string
+	EnableSimpleResponses        bool
+	Where                        string
+}
 
 // Stage is a deployment stage with its variables and access log settings.
 type Stage struct {
@@ -80,6 +97,8 @@ type Route struct {
 	Integration *Integration
 	// Authorization is the method's authorization type; "" means NONE.
 	Authorization AuthorizationType
+	// Authorizer names the API's authorizer when Authorization is CUSTOM.
+	Authorizer string
 	// Where is the definition position ("pets.yaml:12:5") for messages.
 	Where string
 }

@@ -104,7 +104,7 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 			} else {
 				r.Key = method + " " + path
 			}
-			r.Authorization = doc.authorization(es, op, opField)
+			r.Authorization, r.Authorizer = doc.authorization(es, op, opField)
 			integ := yamlx.Lookup(op, "x-amazon-apigateway-integration")
 			if integ == nil {
 				es.Add(opKey, opField, "has no x-amazon-apigateway-integration; gatehouse cannot serve a method without an integration")
@@ -119,7 +119,16 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
-	return &Definition{Routes: routes, ResourcePolicy: resourcePolicy}, nil
+	def := &Definition{Routes: routes, ResourcePolicy: resourcePolicy}
+	for _, sc := range doc.schemes {
+		if sc.authorizer != nil {
+			if def.Authorizers == nil {
+				def.Authorizers = map[string]*model.Authorizer{}
+			}
+			def.Authorizers[sc.authorizer.Name] = sc.authorizer
+		}
+	}
+	return def, nil
 }
 
 // Definition is what a definition document declares.
@@ -127,6 +136,8 @@ type Definition struct {
 	Routes []*model.Route
 	// ResourcePolicy is x-amazon-apigateway-policy as JSON; nil for none.
 	ResourcePolicy []byte
+	// Authorizers are the Lambda authorizers of the security schemes.
+	Authorizers map[string]*model.Authorizer
 }
 
 // nodeJSON converts a YAML node (a policy written as YAML or JSON) to JSON.
@@ -162,21 +173,21 @@ func operationMethod(key string) (string, bool) {
 // else the document's). Authorizers and API keys are not served yet:
 // serving such a method open would silently drop its protection, so they
 // are load errors.
-func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) model.AuthorizationType {
+func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) (auth model.AuthorizationType, authorizerName string) {
 	if auth := yamlx.Lookup(op, "x-amazon-apigateway-auth"); auth != nil {
 		t := yamlx.Lookup(auth, "type")
 		if t == nil {
 			es.Add(auth, field+".x-amazon-apigateway-auth", `missing required key "type"`)
-			return ""
+			return "", ""
 		}
 		switch strings.ToUpper(t.Value) {
 		case "NONE":
-			return model.AuthNone
+			return model.AuthNone, ""
 		case "AWS_IAM":
-			return model.AuthIAM
+			return model.AuthIAM, ""
 		}
 		es.Add(t, field+".x-amazon-apigateway-auth.type", "authorization type %q is not supported yet (served: NONE, AWS_IAM)", t.Value)
-		return ""
+		return "", ""
 	}
 	sec := yamlx.Lookup(op, "security")
 	secField := field + ".security"
@@ -184,7 +195,7 @@ func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) 
 		sec, secField = d.security, "security"
 	}
 	if sec == nil || sec.Kind != yaml.SequenceNode || len(sec.Content) == 0 {
-		return model.AuthNone
+		return model.AuthNone, ""
 	}
 	result := model.AuthNone
 	for _, req := range sec.Content {
@@ -200,18 +211,36 @@ func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) 
 				es.Add(name, secField, "security scheme %q is not defined (securitySchemes / securityDefinitions)", name.Value)
 			case scheme.authType == model.AuthIAM:
 				result = model.AuthIAM
+			case scheme.authType == model.AuthCustom:
+				result, authorizerName = model.AuthCustom, name.Value
 			default:
-				es.Add(name, secField, "security scheme %q (%s) is not supported yet (served: awsSigv4 / AWS_IAM)", name.Value, scheme.kind)
+				es.Add(name, secField, "security scheme %q (%s) is not supported yet (served: awsSigv4 / AWS_IAM, Lambda token and request authorizers)", name.Value, scheme.kind)
 			}
 		}
 	}
-	return result
+	return result, authorizerName
 }
 
-// securityScheme is a declared scheme; only AWS_IAM is served so far.
+// securityScheme is a declared scheme: AWS_IAM, a Lambda authorizer, or
+// something not served yet.
 type securityScheme struct {
-	authType model.AuthorizationType // "" when unsupported
-	kind     string                  // for messages
+	authType   model.AuthorizationType // "" when unsupported
+	kind       string                  // for messages
+	authorizer *model.Authorizer
+}
+
+// authorizerDoc is x-amazon-apigateway-authorizer.
+type authorizerDoc struct {
+	Type                           string     `yaml:"type,required"`
+	AuthorizerURI                  string     `yaml:"authorizerUri"`
+	AuthorizerCredentials          string     `yaml:"authorizerCredentials"`
+	AuthorizerResultTTLInSeconds   *int       `yaml:"authorizerResultTtlInSeconds"`
+	IdentitySource                 string     `yaml:"identitySource"`
+	IdentityValidationExpression   string     `yaml:"identityValidationExpression"`
+	AuthorizerPayloadFormatVersion string     `yaml:"authorizerPayloadFormatVersion"`
+	EnableSimpleResponses          bool       `yaml:"enableSimpleResponses"`
+	ProviderARNs                   []string   `yaml:"providerARNs"`
+	JWTConfiguration               *yaml.Node `yaml:"jwtConfiguration"`
 }
 
 // document holds what operations inherit from the definition's root.
@@ -232,13 +261,31 @@ func readDocument(es *yamlx.Errors, root *yaml.Node) *document {
 	for i := 0; i+1 < len(schemes.Content); i += 2 {
 		name, n := schemes.Content[i], schemes.Content[i+1]
 		s := &securityScheme{kind: "unknown"}
-		if t := yamlx.Lookup(n, "x-amazon-apigateway-authtype"); t != nil {
-			s.kind = t.Value
-			if strings.EqualFold(t.Value, "awsSigv4") {
-				s.authType = model.AuthIAM
+		if t := yamlx.Lookup(n, "x-amazon-apigateway-authtype"); t != nil && strings.EqualFold(t.Value, "awsSigv4") {
+			s.kind, s.authType = t.Value, model.AuthIAM
+		} else if an := yamlx.Lookup(n, "x-amazon-apigateway-authorizer"); an != nil {
+			s.kind = "JWT/Cognito authorizer"
+			var ad authorizerDoc
+			field := "securitySchemes." + name.Value + ".x-amazon-apigateway-authorizer"
+			before := es.Len()
+			yamlx.Decode(es, an, field, &ad)
+			switch t := strings.ToLower(ad.Type); {
+			case es.Len() > before:
+			case t == "token" || t == "request":
+				fn, err := LambdaFunction(ad.AuthorizerURI)
+				if err != nil {
+					es.Add(an, field+".authorizerUri", "%v", err)
+					break
+				}
+				a := &model.Authorizer{Name: name.Value, Type: t, Function: fn, IdentitySource: ad.IdentitySource,
+					IdentityValidationExpression: ad.IdentityValidationExpression, ResultTTL: 300,
+					PayloadFormatVersion: ad.AuthorizerPayloadFormatVersion, EnableSimpleResponses: ad.EnableSimpleResponses,
+					Where: fmt.Sprintf("%s:%d:%d", es.File, an.Line, an.Column)}
+				if ad.AuthorizerResultTTLInSeconds != nil {
+					a.ResultTTL = *ad.AuthorizerResultTTLInSeconds
+				}
+				s.authType, s.authorizer, s.kind = model.AuthCustom, a, "Lambda authorizer"
 			}
-		} else if yamlx.Lookup(n, "x-amazon-apigateway-authorizer") != nil {
-			s.kind = "Lambda/JWT/Cognito authorizer"
 		} else if t := yamlx.Lookup(n, "type"); t != nil {
 			s.kind = t.Value
 			if in := yamlx.Lookup(n, "name"); in != nil && strings.EqualFold(in.Value, "x-api-key") {

@@ -112,22 +112,23 @@ func TestCheckPathTemplate(t *testing.T) {
 
 func TestRejectsUnsupported(t *testing.T) {
 	for name, c := range map[string]struct{ doc, want string }{
-		"no version":       {"paths: {}", `neither "openapi" (3.0) nor "swagger" (2.0)`},
-		"openapi 2":        {"openapi: 2.0\npaths: {}", `version "2.0" is not supported`},
-		"no paths":         {"openapi: 3.0.1", `missing required key "paths"`},
-		"vpc link":         {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', connectionType: VPC_LINK}}}}", `connection type "VPC_LINK" is not supported`},
-		"bad method":       {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: FETCH, uri: 'http://a/'}}}}", `unknown HTTP method "FETCH"`},
-		"bad pattern":      {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/', responses: {'(': {statusCode: '500'}}}}}}", `selection pattern "("`},
-		"http on HTTP":     {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/'}}}}", `is a REST API integration`},
-		"HTTP API params":  {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'overwrite:path': '/x'}}}}}", `parameter mapping "overwrite:path" is not supported yet`},
-		"bad target":       {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'integration.request.body': 'x'}}}}}", `must be integration.request.{header,querystring,path}.NAME`},
-		"undefined scheme": {"openapi: 3.0.1\npaths: {/x: {get: {security: [{sigv4: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `security scheme "sigv4" is not defined`},
-		"authorizer":       {"openapi: 3.0.1\ncomponents: {securitySchemes: {auth: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authorizer: {type: token}}}}\npaths: {/x: {get: {security: [{auth: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `security scheme "auth" (Lambda/JWT/Cognito authorizer) is not supported yet`},
-		"auth type":        {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-auth: {type: CUSTOM}, x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `authorization type "CUSTOM" is not supported yet`},
+		"no version":               {"paths: {}", `neither "openapi" (3.0) nor "swagger" (2.0)`},
+		"openapi 2":                {"openapi: 2.0\npaths: {}", `version "2.0" is not supported`},
+		"no paths":                 {"openapi: 3.0.1", `missing required key "paths"`},
+		"vpc link":                 {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', connectionType: VPC_LINK}}}}", `connection type "VPC_LINK" is not supported`},
+		"bad method":               {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: FETCH, uri: 'http://a/'}}}}", `unknown HTTP method "FETCH"`},
+		"bad pattern":              {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/', responses: {'(': {statusCode: '500'}}}}}}", `selection pattern "("`},
+		"http on HTTP":             {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://a/'}}}}", `is a REST API integration`},
+		"HTTP API mapping on REST": {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'overwrite:path': '/x'}}}}}", `target "overwrite:path" must be integration.request`},
+		"bad target":               {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/', requestParameters: {'integration.request.body': 'x'}}}}}", `must be integration.request.{header,querystring,path}.NAME`},
+		"undefined scheme":         {"openapi: 3.0.1\npaths: {/x: {get: {security: [{sigv4: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `security scheme "sigv4" is not defined`},
+		"authorizer":               {"openapi: 3.0.1\ncomponents: {securitySchemes: {auth: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authorizer: {type: token}}}}\npaths: {/x: {get: {security: [{auth: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `authorizerUri: lambda integration URI "" does not name a function`},
+		"jwt authorizer":           {"openapi: 3.0.1\ncomponents: {securitySchemes: {jwt: {type: oauth2, x-amazon-apigateway-authorizer: {type: jwt, identitySource: $request.header.Authorization}}}}\npaths: {/x: {get: {security: [{jwt: []}], x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `security scheme "jwt" (JWT/Cognito authorizer) is not supported yet`},
+		"auth type":                {"openapi: 3.0.1\npaths: {/x: {get: {x-amazon-apigateway-auth: {type: CUSTOM}, x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}}}}", `authorization type "CUSTOM" is not supported yet`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			protocol := model.REST
-			if name == "http on HTTP" || name == "HTTP API params" {
+			if name == "http on HTTP" {
 				protocol = model.HTTP
 			}
 			root, err := yamlx.Parse("t.yaml", []byte(c.doc))

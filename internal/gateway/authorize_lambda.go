@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/internal/authorizer"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/model"
+)
+
+// authorizerKey names one Lambda authorizer of one API stage (a stage
+// variable may pick its function, and stages never share cache entries).
+type authorizerKey struct {
+	apiID, name, stage string
+}
+
+// authorizerConfig is the authorizer package's view of a declared
+// authorizer for one stage.
+func authorizerConfig(api *model.API, a *model.Authorizer, stage *model.Stage) authorizer.Config {
+	t := authorizer.TypeRequest
+	if a.Type == "token" {
+		t = authorizer.TypeToken
+	}
+	return authorizer.Config{
+		Name: a.Name, Protocol: api.Protocol, Type: t,
+		Function:                     config.ResolveFunction(a.Function, stage.Variables),
+		IdentitySource:               a.IdentitySource,
+		IdentityValidationExpression: a.IdentityValidationExpression,
+		ResultTTL:                    a.ResultTTL,
+		PayloadFormatVersion:         a.PayloadFormatVersion,
+		EnableSimpleResponses:        a.EnableSimpleResponses,
+	}
+}
+
+// checkAuthorizers validates every authorizer for every stage, at load.
+func checkAuthorizers(api *model.API) error {
+	for _, a := range api.Authorizers {
+		for _, st := range api.Stages {
+			cfg := authorizerConfig(api, a, st)
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("%s: authorizer %s: %w", a.Where, a.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// newAuthorizers builds the Lambda authorizers of the plan.
+func newAuthorizers(p *Plan, inv Invoker) (map[authorizerKey]*authorizer.Authorizer, error) {
+	out := map[authorizerKey]*authorizer.Authorizer{}
+	for _, ap := range p.apis {
+		for _, a := range ap.api.Authorizers {
+			for _, st := range ap.api.Stages {
+				az, err := authorizer.New(authorizerConfig(ap.api, a, st), inv, authorizer.Options{})
+				if err != nil {
+					return nil, fmt.Errorf("authorizer %s: %w", a.Name, err)
+				}
+				out[authorizerKey{ap.api.ID, a.Name, st.Name}] = az
+			}
+		}
+	}
+	return out, nil
+}
+
+// authorizeLambda runs the method's Lambda authorizer (cached as its TTL
+// says) and keeps its principal and context for $context.authorizer.*.
+func (g *Gateway) authorizeLambda(ex *exchange) error {
+	az := g.authorizers[authorizerKey{ex.api.api.ID, ex.route.route.Authorizer, ex.stage.name}]
+	if az == nil {
+		return internalError(ex, fmt.Errorf("authorizer %q of route %s is not configured", ex.route.route.Authorizer, ex.route.route.Key))
+	}
+	res, err := az.Authorize(ex.in.Context(), &authorizer.Request{
+		Event:     ex.eventRequest(nil),
+		MethodARN: ex.methodARN(),
+		ContextVar: func(name string) (string, bool) {
+			v := ex.ContextValue(name)
+			return v, v != ""
+		},
+	})
+	if err != nil {
+		return err
+	}
+	ex.authz = res
+	return nil
+}

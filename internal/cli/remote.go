@@ -2,14 +2,18 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/lambda"
 )
 
-// newRemoteFunction connects a function with an endpoint. Remote
-// functions land with the Lambda issue's remote client.
-func newRemoteFunction(_ context.Context, _ *config.Config, f config.Function, _ *slog.Logger) (remoteFunction, error) {
-	return nil, errors.New("remote functions (endpoint: " + f.Endpoint + ") are not supported yet")
+// newRemoteFunction connects a function with an endpoint: a Lambda Invoke
+// API such as the Runtime Interface Emulator, LocalStack or AWS.
+func newRemoteFunction(ctx context.Context, cfg *config.Config, f config.Function, log *slog.Logger) (remoteFunction, error) {
+	region := f.Region
+	if region == "" {
+		region = cfg.Region
+	}
+	return lambda.NewRemote(ctx, lambda.RemoteOptions{Endpoint: f.Endpoint, Region: region, FunctionName: f.FunctionName, Logger: log})
 }

@@ -119,6 +119,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "", "address to serve APIs on (overrides the config's listen)")
 	admin := fs.String("admin", "", "admin listener for /healthz and /readyz (overrides the config's admin)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	profiling := fs.Bool("pprof", false, "serve Go's profiler at /debug/pprof/ on the admin listener")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -208,7 +209,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serveUntil(ctx, cfg, lns, plan, gw, opts.IdentityIssuer, log); err != nil {
+	if err := serveUntil(ctx, cfg, lns, plan, gw, opts.IdentityIssuer, *profiling, log); err != nil {
 		log.Error("gatehouse stopped", "err", err)
 		return 1
 	}
@@ -267,7 +268,7 @@ func (l *listeners) close() {
 	}
 }
 
-func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *gateway.Plan, gw http.Handler, issuer *idtoken.Issuer, log *slog.Logger) error {
+func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *gateway.Plan, gw http.Handler, issuer *idtoken.Issuer, profiling bool, log *slog.Logger) error {
 	ln := lns.api
 	srv := &http.Server{
 		Handler:           gw,
@@ -283,7 +284,7 @@ func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *g
 	errc := make(chan error, 2)
 	if aln := lns.admin; aln != nil {
 		adminAddr = aln.Addr().String()
-		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready, issuer), ReadHeaderTimeout: 5 * time.Second}
+		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready, issuer, profiling), ReadHeaderTimeout: 5 * time.Second}
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
 	// rawheader keeps the header names as clients wrote them, for the

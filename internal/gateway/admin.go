@@ -3,6 +3,7 @@ package gateway
 import (
 	"github.com/gatehouse/gatehouse/internal/idtoken"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 )
 
@@ -12,8 +13,17 @@ import (
 //
 // With an identity issuer it also serves the public keys of forwarded
 // identity tokens at GET /.well-known/jwks.json.
-func AdminHandler(ready *atomic.Bool, issuer *idtoken.Issuer) http.Handler {
+//
+// With profiling on, Go's profiler is served under /debug/pprof/ (the
+// admin listener is loopback-only by default; do not expose it).
+func AdminHandler(ready *atomic.Bool, issuer *idtoken.Issuer, profiling bool) http.Handler {
 	mux := http.NewServeMux()
+	if profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	}
 	if issuer != nil {
 		mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")

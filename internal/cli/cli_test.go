@@ -245,3 +245,26 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		t.Errorf("%d %q", code, errOut.String())
 	}
 }
+
+func TestServePprofFlag(t *testing.T) {
+	cfg := writeConfig(t, "127.0.0.1:9")
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"serve", "-c", cfg}, http.StatusNotFound},
+		{[]string{"serve", "-c", cfg, "--pprof"}, http.StatusOK},
+	} {
+		p := start(t, c.args...)
+		resp, err := http.Get(p.admin + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%v: /debug/pprof/ = %d, want %d", c.args, resp.StatusCode, c.want)
+		}
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		<-p.done
+	}
+}

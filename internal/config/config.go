@@ -456,6 +456,7 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 		}
 		if def != nil {
 			api.Routes, api.ResourcePolicy, api.Authorizers = def.Routes, def.ResourcePolicy, def.Authorizers
+			api.GatewayResponses = def.GatewayResponses
 		}
 	case ad.Routes != nil:
 		if api.Protocol != model.HTTP {

@@ -90,15 +90,15 @@ func (g *Gateway) writeError(ex *exchange) {
 		g.log.Warn("request failed", "requestId", ex.requestID, "status", e.Status, "err", e.Err)
 	}
 	h := ex.w.Header()
-	body := e.JSON()
 	h.Set("Content-Type", "application/json")
+	status, body := ex.customise(e, h)
 	h.Set("Content-Length", fmt.Sprint(len(body)))
 	if e.Type != "" && ex.protocol() == model.REST {
 		h["x-amzn-ErrorType"] = []string{e.Type}
 	}
 	setIDHeaders(ex, h)
-	ex.status = e.Status
-	ex.w.WriteHeader(e.Status)
+	ex.status = status
+	ex.w.WriteHeader(status)
 	n, _ := io.WriteString(ex.w, body)
 	ex.written = int64(n)
 }

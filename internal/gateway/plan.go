@@ -42,6 +42,8 @@ type apiPlan struct {
 	routes    map[*model.Route]*routePlan
 	// resourcePolicy is the REST API's compiled resource policy, or nil.
 	resourcePolicy *iam.Policy
+	// gatewayResponses customise the gateway's errors, by response type.
+	gatewayResponses map[string]*gatewayResponse
 }
 
 type stagePlan struct {
@@ -146,7 +148,11 @@ func compileAPI(api *model.API, logs *LogSinks) (*apiPlan, error) {
 	if err := checkAuthorizers(api); err != nil {
 		return nil, err
 	}
-	ap := &apiPlan{api: api, table: table, stages: map[string]*stagePlan{}, routes: map[*model.Route]*routePlan{}}
+	grs, err := compileGatewayResponses(api)
+	if err != nil {
+		return nil, err
+	}
+	ap := &apiPlan{api: api, table: table, stages: map[string]*stagePlan{}, routes: map[*model.Route]*routePlan{}, gatewayResponses: grs}
 	if api.ResourcePolicy != nil {
 		pol, err := iam.ParsePolicy("resource policy", iam.ResourcePolicy, api.ResourcePolicy)
 		if err != nil {

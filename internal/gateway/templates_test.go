@@ -222,3 +222,51 @@ apis:
 		t.Errorf("backend saw %+v", e)
 	}
 }
+
+func TestGatewayResponses(t *testing.T) {
+	def := `
+openapi: 3.0.1
+info: {title: t, version: "1"}
+x-amazon-apigateway-gateway-responses:
+  DEFAULT_4XX:
+    responseParameters:
+      gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+      gatewayresponse.header.X-Request-Path: method.request.path.proxy
+  MISSING_AUTHENTICATION_TOKEN:
+    statusCode: 404
+    responseParameters:
+      gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+    responseTemplates:
+      application/json: '{"error": $context.error.messageString, "type": "$context.error.responseType", "stage": "$context.stage"}'
+  DEFAULT_5XX:
+    responseTemplates:
+      application/json: '{"oops": true}'
+paths:
+  /never:
+    post:
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: POST
+        uri: http://${stageVariables.backend}/x
+        passthroughBehavior: never
+        requestTemplates: {application/json: '{}'}
+        responses: {default: {statusCode: "200"}}
+  /down:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:1/"}
+`
+	base, _ := gatewayFor(t, "127.0.0.1:1", map[string]string{"gatehouse.yaml": petsConfig, "pets.yaml": def})
+	resp, body := get(t, base+"/prod/nothing")
+	if resp.StatusCode != 404 || body != `{"error": "Missing Authentication Token", "type": "MISSING_AUTHENTICATION_TOKEN", "stage": "prod"}` ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("X-Amzn-Errortype") != "MissingAuthenticationTokenException" {
+		t.Errorf("missing token: %d %s %v", resp.StatusCode, body, resp.Header)
+	}
+	resp, body = do(t, http.MethodPost, base+"/prod/never", "a=b", "Content-Type", "text/plain")
+	if resp.StatusCode != 415 || body != `{"message": "Unsupported Media Type"}` || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("DEFAULT_4XX headers only: %d %s %v", resp.StatusCode, body, resp.Header)
+	}
+	resp, body = get(t, base+"/prod/down")
+	if resp.StatusCode != 500 || body != `{"oops": true}` {
+		t.Errorf("DEFAULT_5XX: %d %s", resp.StatusCode, body)
+	}
+}

@@ -41,6 +41,21 @@ type API struct {
 	ResourcePolicy []byte
 	// Authorizers are the API's Lambda authorizers by name.
 	Authorizers map[string]*Authorizer
+	// GatewayResponses customise the gateway's own error answers by
+	// response type (DEFAULT_4XX, MISSING_AUTHENTICATION_TOKEN, ...).
+	GatewayResponses map[string]*GatewayResponse
+}
+
+// GatewayResponse is one x-amazon-apigateway-gateway-responses entry.
+type GatewayResponse struct {
+	// StatusCode replaces the status; "" keeps the error's.
+	StatusCode string
+	// Parameters map gatewayresponse.header.X to a source
+	// (method.request.*, context.*, stageVariables.*, 'static').
+	Parameters map[string]string
+	// Templates are body templates by content type.
+	Templates map[string]Template
+	Where     string
 }
 
 // AuthorizationType is a method's authorization type.

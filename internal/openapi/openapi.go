@@ -71,6 +71,7 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 			resourcePolicy = b
 		}
 	}
+	gatewayResponses := decodeGatewayResponses(es, yamlx.Lookup(root, "x-amazon-apigateway-gateway-responses"), protocol)
 	var routes []*model.Route
 	for i := 0; i+1 < len(paths.Content); i += 2 {
 		key, item := paths.Content[i], paths.Content[i+1]
@@ -119,7 +120,7 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
-	def := &Definition{Routes: routes, ResourcePolicy: resourcePolicy}
+	def := &Definition{Routes: routes, ResourcePolicy: resourcePolicy, GatewayResponses: gatewayResponses}
 	for _, sc := range doc.schemes {
 		if sc.authorizer != nil {
 			if def.Authorizers == nil {
@@ -138,6 +139,64 @@ type Definition struct {
 	ResourcePolicy []byte
 	// Authorizers are the Lambda authorizers of the security schemes.
 	Authorizers map[string]*model.Authorizer
+	// GatewayResponses are x-amazon-apigateway-gateway-responses.
+	GatewayResponses map[string]*model.GatewayResponse
+}
+
+// isGatewayResponseType reports whether t is one of API Gateway's gateway
+// response types.
+func isGatewayResponseType(t string) bool {
+	switch t {
+	case "ACCESS_DENIED", "API_CONFIGURATION_ERROR", "AUTHORIZER_CONFIGURATION_ERROR",
+		"AUTHORIZER_FAILURE", "BAD_REQUEST_PARAMETERS", "BAD_REQUEST_BODY",
+		"DEFAULT_4XX", "DEFAULT_5XX", "EXPIRED_TOKEN", "INTEGRATION_FAILURE",
+		"INTEGRATION_TIMEOUT", "INVALID_API_KEY", "INVALID_SIGNATURE",
+		"MISSING_AUTHENTICATION_TOKEN", "QUOTA_EXCEEDED", "REQUEST_TOO_LARGE",
+		"RESOURCE_NOT_FOUND", "THROTTLED", "UNAUTHORIZED",
+		"UNSUPPORTED_MEDIA_TYPE", "WAF_FILTERED":
+		return true
+	}
+	return false
+}
+
+func decodeGatewayResponses(es *yamlx.Errors, n *yaml.Node, protocol model.Protocol) map[string]*model.GatewayResponse {
+	if n == nil {
+		return nil
+	}
+	const field = "x-amazon-apigateway-gateway-responses"
+	if protocol != model.REST {
+		es.Add(n, field, "gateway responses exist only for REST APIs")
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		es.Add(n, field, "must be a mapping from response type to response")
+		return nil
+	}
+	type responseDoc struct {
+		StatusCode         string            `yaml:"statusCode"`
+		ResponseParameters map[string]string `yaml:"responseParameters"`
+		ResponseTemplates  *yaml.Node        `yaml:"responseTemplates"`
+		DefaultResponse    bool              `yaml:"defaultResponse"`
+	}
+	out := map[string]*model.GatewayResponse{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		f := field + "." + k.Value
+		if !isGatewayResponseType(k.Value) {
+			es.Add(k, f, "unknown gateway response type %q", k.Value)
+			continue
+		}
+		var d responseDoc
+		yamlx.Decode(es, v, f, &d)
+		for name := range d.ResponseParameters {
+			if !strings.HasPrefix(name, "gatewayresponse.header.") {
+				es.Add(v, f+".responseParameters", "target %q must be gatewayresponse.header.NAME", name)
+			}
+		}
+		out[k.Value] = &model.GatewayResponse{StatusCode: d.StatusCode, Parameters: d.ResponseParameters,
+			Templates: decodeTemplates(es, d.ResponseTemplates, f+".responseTemplates"), Where: fmt.Sprintf("%s:%d:%d", es.File, k.Line, k.Column)}
+	}
+	return out
 }
 
 // nodeJSON converts a YAML node (a policy written as YAML or JSON) to JSON.

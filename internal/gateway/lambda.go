@@ -38,15 +38,9 @@ func (ex *exchange) payloadFormat() proxyevent.Format {
 // lambdaRequest builds the proxy event of an AWS_PROXY integration.
 func (g *Gateway) lambdaRequest(ex *exchange) error {
 	in := ex.in
-	if in.ContentLength > MaxPayload {
-		return gwerr.RequestTooLarge()
-	}
-	body, err := io.ReadAll(io.LimitReader(in.Body, MaxPayload+1))
+	body, err := ex.readBody()
 	if err != nil {
-		return &gwerr.Error{Err: fmt.Errorf("%w: read body: %w", errClientGone, err)}
-	}
-	if len(body) > MaxPayload {
-		return gwerr.RequestTooLarge()
+		return err
 	}
 	r := ex.eventRequest(body)
 	ev, err := proxyevent.Event(ex.payloadFormat(), r)

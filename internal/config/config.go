@@ -692,6 +692,9 @@ func checkFunctionRefs(es *yamlx.Errors, c *Config) {
 	}
 	for _, api := range c.APIs {
 		for _, a := range api.Authorizers {
+			if a.Type == "jwt" {
+				continue // no function
+			}
 			for _, st := range api.Stages {
 				if name := ResolveFunction(a.Function, st.Variables); !names[name] {
 					es.Append(fmt.Errorf("%s: authorizer %s, stage %s: Lambda function %q is not defined in functions", a.Where, a.Name, st.Name, name))

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -35,6 +36,15 @@ func authorizerConfig(api *model.API, a *model.Authorizer, stage *model.Stage) a
 // checkAuthorizers validates every authorizer for every stage, at load.
 func checkAuthorizers(api *model.API) error {
 	for _, a := range api.Authorizers {
+		if a.Type == "jwt" {
+			if !strings.HasPrefix(a.IdentitySource, "$request.header.") {
+				return fmt.Errorf("%s: authorizer %s: identitySource %q: a JWT authorizer reads $request.header.NAME", a.Where, a.Name, a.IdentitySource)
+			}
+			if a.JWTIssuer == "" {
+				return fmt.Errorf("%s: authorizer %s: jwtConfiguration.issuer is required", a.Where, a.Name)
+			}
+			continue
+		}
 		for _, st := range api.Stages {
 			cfg := authorizerConfig(api, a, st)
 			if err := cfg.Validate(); err != nil {
@@ -50,6 +60,9 @@ func newAuthorizers(p *Plan, inv Invoker) (map[authorizerKey]*authorizer.Authori
 	out := map[authorizerKey]*authorizer.Authorizer{}
 	for _, ap := range p.apis {
 		for _, a := range ap.api.Authorizers {
+			if a.Type == "jwt" {
+				continue
+			}
 			for _, st := range ap.api.Stages {
 				az, err := authorizer.New(authorizerConfig(ap.api, a, st), inv, authorizer.Options{})
 				if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/jwtauth"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
 	"github.com/gatehouse/gatehouse/sigv4"
@@ -70,6 +71,8 @@ type exchange struct {
 	caller Caller
 	// authz is the Lambda authorizer's result, when the method has one.
 	authz *authorizer.Result
+	// jwtClaims are the verified token's claims on a JWT route.
+	jwtClaims *jwtauth.Claims
 
 	// Method response as sent.
 	status  int
@@ -200,6 +203,13 @@ func (ex *exchange) ContextValue(name string) string {
 			return ex.err.ResponseType
 		}
 	default:
+		if ex.jwtClaims != nil {
+			for _, prefix := range [...]string{"authorizer.jwt.claims.", "authorizer.claims."} {
+				if claim, ok := strings.CutPrefix(name, prefix); ok {
+					return ex.jwtClaim(claim)
+				}
+			}
+		}
 		if key, ok := strings.CutPrefix(name, "authorizer."); ok && ex.authz != nil {
 			for _, kv := range ex.authz.Context {
 				if kv.Key == key {

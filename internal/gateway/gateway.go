@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/idtoken"
+	"github.com/gatehouse/gatehouse/internal/jwtauth"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/rawheader"
 	"github.com/gatehouse/gatehouse/sigv4"
@@ -33,13 +34,15 @@ type Gateway struct {
 	functions  Invoker
 	// authorizers are the Lambda authorizers, by API, name and stage.
 	authorizers map[authorizerKey]*authorizer.Authorizer
-	signer      *sigv4.Signer
-	issuer      *idtoken.Issuer
-	audience    string
-	log         *slog.Logger
-	transport   *http.Transport
-	exchanges   sync.Pool
-	buffers     sync.Pool
+	// jwt are the JWT authorizers' verifiers, by API and name.
+	jwt       map[jwtKey]*jwtauth.Verifier
+	signer    *sigv4.Signer
+	issuer    *idtoken.Issuer
+	audience  string
+	log       *slog.Logger
+	transport *http.Transport
+	exchanges sync.Pool
+	buffers   sync.Pool
 }
 
 // Options configure a Gateway.
@@ -86,6 +89,7 @@ func New(plan *Plan, opts Options) (*Gateway, error) {
 		}
 		g.authorizers = azs
 	}
+	g.jwt = newJWTVerifiers(plan)
 	g.plan.Store(plan)
 	g.exchanges.New = func() any { return new(exchange) }
 	g.buffers.New = func() any { b := make([]byte, 32<<10); return &b }

@@ -127,6 +127,13 @@ func (ex *exchange) eventRequest(body []byte) *proxyevent.Request {
 			Caller: ex.caller.UserID, User: ex.caller.UserID, UserARN: ex.caller.ARN}
 		c.Authorizer.Kind = proxyevent.IAMAuthorizer
 	}
+	if ex.jwtClaims != nil {
+		c.Authorizer = proxyevent.Authorizer{Kind: proxyevent.JWTAuthorizer, Scopes: ex.jwtClaims.Scopes}
+		for _, cl := range ex.jwtClaims.All {
+			// HTTP APIs pass claims as strings.
+			c.Authorizer.Claims = append(c.Authorizer.Claims, proxyevent.Entry{Key: cl.Name, Value: ex.jwtClaim(cl.Name)})
+		}
+	}
 	if ex.authz != nil {
 		c.Authorizer = proxyevent.Authorizer{Kind: proxyevent.LambdaAuthorizer, PrincipalID: ex.authz.PrincipalID}
 		for _, kv := range ex.authz.Context {

@@ -25,6 +25,8 @@ func (g *Gateway) methodRequest(ex *exchange) error {
 		return g.authorizeIAM(ex)
 	case model.AuthCustom:
 		return g.authorizeLambda(ex)
+	case model.AuthJWT:
+		return g.authorizeJWT(ex)
 	}
 	return nil
 }

@@ -1,6 +1,14 @@
 package gateway_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"os"
 	"path/filepath"
 
@@ -268,5 +276,96 @@ paths:
 	resp, body = get(t, base+"/prod/down")
 	if resp.StatusCode != 500 || body != `{"oops": true}` {
 		t.Errorf("DEFAULT_5XX: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestJWTAuthorizer(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idp *httptest.Server
+	idp = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			fmt.Fprintf(w, `{"issuer": %q, "jwks_uri": %q}`, idp.URL, idp.URL+"/jwks")
+		case "/jwks":
+			_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer idp.Close()
+	sign := func(claims map[string]any) string {
+		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := jwt.Signed(s).Claims(claims).Serialize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	be := echoBackend(t)
+	def := `
+openapi: 3.0.1
+info: {title: t, version: "1"}
+components:
+  securitySchemes:
+    jwt-auth:
+      type: oauth2
+      x-amazon-apigateway-authorizer:
+        type: jwt
+        identitySource: $request.header.Authorization
+        jwtConfiguration:
+          issuer: ` + idp.URL + `
+          audience: [my-client]
+paths:
+  /me:
+    get:
+      security: [{jwt-auth: []}]
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: http://{{backend}}/me
+        payloadFormatVersion: "1.0"
+        requestParameters:
+          "overwrite:header.x-sub": "$context.authorizer.claims.sub"
+  /admin:
+    get:
+      security: [{jwt-auth: [admin]}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://{{backend}}/admin", payloadFormatVersion: "1.0"}
+`
+	cfg := "apis: [{name: j, protocol: HTTP, definition: api.yaml}]\n"
+	base, _ := gatewayFor(t, be.Listener.Addr().String(), map[string]string{"gatehouse.yaml": cfg, "api.yaml": def})
+	now := time.Now().Unix()
+	good := sign(map[string]any{"iss": idp.URL, "aud": "my-client", "sub": "user-1", "exp": now + 300, "scope": "read"})
+	resp, body := get(t, base+"/me", "Authorization", "Bearer "+good)
+	if resp.StatusCode != 200 || decodeEcho(t, body).Headers.Get("X-Sub") != "user-1" {
+		t.Errorf("valid token: %d %s", resp.StatusCode, body)
+	}
+	for name, c := range map[string]struct {
+		path, header string
+		status       int
+		body         string
+	}{
+		"no token":      {"/me", "", 401, `{"message":"Unauthorized"}`},
+		"expired":       {"/me", "Bearer " + sign(map[string]any{"iss": idp.URL, "aud": "my-client", "exp": now - 60}), 401, `{"message":"Unauthorized"}`},
+		"wrong aud":     {"/me", "Bearer " + sign(map[string]any{"iss": idp.URL, "aud": "other", "exp": now + 60}), 401, `{"message":"Unauthorized"}`},
+		"garbage":       {"/me", "Bearer abc.def.ghi", 401, `{"message":"Unauthorized"}`},
+		"missing scope": {"/admin", "Bearer " + good, 403, `{"message":"Forbidden"}`},
+	} {
+		var h []string
+		if c.header != "" {
+			h = []string{"Authorization", c.header}
+		}
+		if resp, body := get(t, base+c.path, h...); resp.StatusCode != c.status || body != c.body {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+		}
+	}
+	admin := sign(map[string]any{"iss": idp.URL, "aud": "my-client", "exp": now + 60, "scope": "read admin"})
+	if resp, body := get(t, base+"/admin", "Authorization", "Bearer "+admin); resp.StatusCode != 200 {
+		t.Errorf("admin scope: %d %s", resp.StatusCode, body)
 	}
 }

@@ -66,6 +66,7 @@ const (
 	AuthNone   AuthorizationType = "NONE"
 	AuthIAM    AuthorizationType = "AWS_IAM"
 	AuthCustom AuthorizationType = "CUSTOM" // a Lambda authorizer
+	AuthJWT    AuthorizationType = "JWT"    // an HTTP API JWT authorizer
 )
 
 // Authorizer is a Lambda authorizer an API declares
@@ -79,7 +80,10 @@ type Authorizer struct {
 	ResultTTL                    int // seconds; AWS's default 300 is filled at load
 	PayloadFormatVersion         string
 	EnableSimpleResponses        bool
-	Where                        string
+	// JWTIssuer and JWTAudience are a JWT authorizer's jwtConfiguration.
+	JWTIssuer   string
+	JWTAudience []string
+	Where       string
 }
 
 // Stage is a deployment stage with its variables and access log settings.
@@ -112,8 +116,11 @@ type Route struct {
 	Integration *Integration
 	// Authorization is the method's authorization type; "" means NONE.
 	Authorization AuthorizationType
-	// Authorizer names the API's authorizer when Authorization is CUSTOM.
+	// Authorizer names the API's authorizer when Authorization is CUSTOM
+	// or JWT.
 	Authorizer string
+	// AuthorizationScopes are the scopes a JWT route requires (any one).
+	AuthorizationScopes []string
 	// Where is the definition position ("pets.yaml:12:5") for messages.
 	Where string
 }

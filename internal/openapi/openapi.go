@@ -105,7 +105,7 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 			} else {
 				r.Key = method + " " + path
 			}
-			r.Authorization, r.Authorizer = doc.authorization(es, op, opField)
+			r.Authorization, r.Authorizer, r.AuthorizationScopes = doc.authorization(es, op, opField)
 			integ := yamlx.Lookup(op, "x-amazon-apigateway-integration")
 			if integ == nil {
 				es.Add(opKey, opField, "has no x-amazon-apigateway-integration; gatehouse cannot serve a method without an integration")
@@ -232,21 +232,21 @@ func operationMethod(key string) (string, bool) {
 // else the document's). Authorizers and API keys are not served yet:
 // serving such a method open would silently drop its protection, so they
 // are load errors.
-func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) (auth model.AuthorizationType, authorizerName string) {
+func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) (auth model.AuthorizationType, authorizerName string, scopes []string) {
 	if auth := yamlx.Lookup(op, "x-amazon-apigateway-auth"); auth != nil {
 		t := yamlx.Lookup(auth, "type")
 		if t == nil {
 			es.Add(auth, field+".x-amazon-apigateway-auth", `missing required key "type"`)
-			return "", ""
+			return "", "", nil
 		}
 		switch strings.ToUpper(t.Value) {
 		case "NONE":
-			return model.AuthNone, ""
+			return model.AuthNone, "", nil
 		case "AWS_IAM":
-			return model.AuthIAM, ""
+			return model.AuthIAM, "", nil
 		}
 		es.Add(t, field+".x-amazon-apigateway-auth.type", "authorization type %q is not supported yet (served: NONE, AWS_IAM)", t.Value)
-		return "", ""
+		return "", "", nil
 	}
 	sec := yamlx.Lookup(op, "security")
 	secField := field + ".security"
@@ -254,7 +254,7 @@ func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) 
 		sec, secField = d.security, "security"
 	}
 	if sec == nil || sec.Kind != yaml.SequenceNode || len(sec.Content) == 0 {
-		return model.AuthNone, ""
+		return model.AuthNone, "", nil
 	}
 	result := model.AuthNone
 	for _, req := range sec.Content {
@@ -272,12 +272,26 @@ func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) 
 				result = model.AuthIAM
 			case scheme.authType == model.AuthCustom:
 				result, authorizerName = model.AuthCustom, name.Value
+			case scheme.authType == model.AuthJWT:
+				result, authorizerName = model.AuthJWT, name.Value
+				scopes = scopeList(req.Content[i+1])
 			default:
 				es.Add(name, secField, "security scheme %q (%s) is not supported yet (served: awsSigv4 / AWS_IAM, Lambda token and request authorizers)", name.Value, scheme.kind)
 			}
 		}
 	}
-	return result, authorizerName
+	return result, authorizerName, scopes
+}
+
+// scopeList reads the scopes of a security requirement entry.
+func scopeList(n *yaml.Node) []string {
+	var out []string
+	if n != nil && n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			out = append(out, c.Value)
+		}
+	}
+	return out
 }
 
 // securityScheme is a declared scheme: AWS_IAM, a Lambda authorizer, or
@@ -344,6 +358,23 @@ func readDocument(es *yamlx.Errors, root *yaml.Node) *document {
 					a.ResultTTL = *ad.AuthorizerResultTTLInSeconds
 				}
 				s.authType, s.authorizer, s.kind = model.AuthCustom, a, "Lambda authorizer"
+			case t == "jwt":
+				var jc struct {
+					Issuer   string   `yaml:"issuer,required"`
+					Audience []string `yaml:"audience"`
+				}
+				if ad.JWTConfiguration == nil {
+					es.Add(an, field, `a jwt authorizer needs "jwtConfiguration" (issuer, audience)`)
+					break
+				}
+				yamlx.Decode(es, ad.JWTConfiguration, field+".jwtConfiguration", &jc)
+				src := ad.IdentitySource
+				if src == "" {
+					src = "$request.header.Authorization"
+				}
+				a := &model.Authorizer{Name: name.Value, Type: t, IdentitySource: src, JWTIssuer: jc.Issuer, JWTAudience: jc.Audience,
+					Where: fmt.Sprintf("%s:%d:%d", es.File, an.Line, an.Column)}
+				s.authType, s.authorizer, s.kind = model.AuthJWT, a, "JWT authorizer"
 			}
 		} else if t := yamlx.Lookup(n, "type"); t != nil {
 			s.kind = t.Value

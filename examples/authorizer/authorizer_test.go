@@ -5,8 +5,13 @@ package authorizer_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/examples/petstore/backend"
 	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
@@ -41,4 +46,40 @@ func TestRequestAuthorizerExample(t *testing.T) {
 	if status != 401 || body != `{"message":"Unauthorized"}` {
 		t.Errorf("missing identity source: %d %s", status, body)
 	}
+}
+
+func TestHTTPAPISimpleAuthorizerExample(t *testing.T) {
+	be := httptest.NewServer(backend.Handler())
+	defer be.Close()
+	dir := t.TempDir()
+	b, err := os.ReadFile("http-api.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.ReplaceAll(string(b), "127.0.0.1:9000", be.Listener.Addr().String())
+	cfg = strings.ReplaceAll(cfg, "code: simple", "code: "+filepath.Join(mustAbs(t, "."), "simple"))
+	if err := os.WriteFile(filepath.Join(dir, "http-api.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := testutil.Serve(t, filepath.Join(dir, "http-api.yaml"))
+	status, body, _ := get(t, base+"/hello", "authorization", "secretToken")
+	if status != 200 || !strings.Contains(body, `"X-String-Key":["value"]`) {
+		t.Errorf("authorized: %d %s", status, body)
+	}
+	status, body, _ = get(t, base+"/hello", "authorization", "wrong")
+	if status != 403 || body != `{"message":"Forbidden"}` {
+		t.Errorf("isAuthorized false: %d %s", status, body)
+	}
+	status, body, _ = get(t, base+"/hello")
+	if status != 401 || body != `{"message":"Unauthorized"}` {
+		t.Errorf("no identity source: %d %s", status, body)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

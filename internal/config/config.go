@@ -203,12 +203,14 @@ type proxiesDoc struct {
 }
 
 type apiDoc struct {
-	Name       string              `yaml:"name,required"`
-	ID         string              `yaml:"id"`
-	Protocol   string              `yaml:"protocol"`
-	Definition string              `yaml:"definition"`
-	Routes     *yaml.Node          `yaml:"routes"`
-	Stages     map[string]stageDoc `yaml:"stages"`
+	Name       string     `yaml:"name,required"`
+	ID         string     `yaml:"id"`
+	Protocol   string     `yaml:"protocol"`
+	Definition string     `yaml:"definition"`
+	Routes     *yaml.Node `yaml:"routes"`
+	// Authorizers are the inline form's authorizers by name.
+	Authorizers map[string]inlineAuthorizerDoc `yaml:"authorizers"`
+	Stages      map[string]stageDoc            `yaml:"stages"`
 	// ForwardIdentity is the identity forwarding mode of the API's
 	// integrations that do not set x-gatehouse-forward-identity.
 	ForwardIdentity string `yaml:"forwardIdentity"`
@@ -237,8 +239,23 @@ type mappingDoc struct {
 
 // inlineRouteDoc is one entry of an API's inline routes.
 type inlineRouteDoc struct {
-	Integration       *yaml.Node `yaml:"integration,required"`
-	AuthorizationType string     `yaml:"authorizationType"`
+	Integration         *yaml.Node `yaml:"integration,required"`
+	AuthorizationType   string     `yaml:"authorizationType"`
+	Authorizer          string     `yaml:"authorizer"`
+	AuthorizationScopes []string   `yaml:"authorizationScopes"`
+}
+
+// inlineAuthorizerDoc is an HTTP API authorizer of the inline form, with
+// the keys of AWS::ApiGatewayV2::Authorizer.
+type inlineAuthorizerDoc struct {
+	Type                           string   `yaml:"type,required"` // request or jwt
+	Function                       string   `yaml:"function"`
+	IdentitySource                 string   `yaml:"identitySource"`
+	AuthorizerResultTTLInSeconds   *int     `yaml:"authorizerResultTtlInSeconds"`
+	AuthorizerPayloadFormatVersion string   `yaml:"authorizerPayloadFormatVersion"`
+	EnableSimpleResponses          bool     `yaml:"enableSimpleResponses"`
+	Issuer                         string   `yaml:"issuer"`
+	Audience                       []string `yaml:"audience"`
 }
 
 var (
@@ -465,6 +482,12 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 		}
 		api.Source = es.File
 		api.Routes = decodeInlineRoutes(es, ad.Routes, field+".routes")
+		api.Authorizers = decodeInlineAuthorizers(es, at("authorizers"), field+".authorizers", ad.Authorizers)
+		for _, r := range api.Routes {
+			if r.Authorizer != "" && api.Authorizers[r.Authorizer] == nil {
+				es.Append(fmt.Errorf("%s: route %s: no authorizer %q under authorizers", r.Where, r.Key, r.Authorizer))
+			}
+		}
 	default:
 		es.Add(n, field, `needs "definition" (an OpenAPI file) or "routes"`)
 	}
@@ -516,8 +539,14 @@ func decodeInlineRoutes(es *yamlx.Errors, n *yaml.Node, field string) []*model.R
 			r.Authorization = model.AuthNone
 		case "AWS_IAM":
 			r.Authorization = model.AuthIAM
+		case "CUSTOM", "JWT":
+			r.Authorization = model.AuthorizationType(strings.ToUpper(d.AuthorizationType))
+			r.Authorizer, r.AuthorizationScopes = d.Authorizer, d.AuthorizationScopes
+			if d.Authorizer == "" {
+				es.Add(v, f+".authorizer", "authorization type %s needs an authorizer name", r.Authorization)
+			}
 		default:
-			es.Add(v, f+".authorizationType", "authorization type %q is not supported yet (served: NONE, AWS_IAM)", d.AuthorizationType)
+			es.Add(v, f+".authorizationType", "unknown authorization type %q (allowed: NONE, AWS_IAM, CUSTOM, JWT)", d.AuthorizationType)
 		}
 		r.Integration = openapi.DecodeIntegration(es, d.Integration, f+".integration", model.HTTP)
 		if r.Integration != nil {
@@ -525,6 +554,46 @@ func decodeInlineRoutes(es *yamlx.Errors, n *yaml.Node, field string) []*model.R
 		}
 	}
 	return routes
+}
+
+func decodeInlineAuthorizers(es *yamlx.Errors, n *yaml.Node, field string, docs map[string]inlineAuthorizerDoc) map[string]*model.Authorizer {
+	if len(docs) == 0 {
+		return nil
+	}
+	out := make(map[string]*model.Authorizer, len(docs))
+	names := make([]string, 0, len(docs))
+	for name := range docs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		d := docs[name]
+		a := &model.Authorizer{Name: name, Type: strings.ToLower(d.Type), IdentitySource: d.IdentitySource, ResultTTL: 300,
+			PayloadFormatVersion: d.AuthorizerPayloadFormatVersion, EnableSimpleResponses: d.EnableSimpleResponses,
+			JWTIssuer: d.Issuer, JWTAudience: d.Audience, Where: fmt.Sprintf("%s:%d", es.File, n.Line)}
+		if d.AuthorizerResultTTLInSeconds != nil {
+			a.ResultTTL = *d.AuthorizerResultTTLInSeconds
+		}
+		switch a.Type {
+		case "request":
+			if d.Function == "" {
+				es.Add(n, field+"."+name, `a request authorizer needs "function"`)
+			}
+			a.Function = d.Function
+			if a.PayloadFormatVersion == "" {
+				a.PayloadFormatVersion = "2.0"
+			}
+		case "jwt":
+			if a.IdentitySource == "" {
+				a.IdentitySource = "$request.header.Authorization"
+			}
+		default:
+			es.Add(n, field+"."+name+".type", "unknown authorizer type %q (allowed: request, jwt)", d.Type)
+			continue
+		}
+		out[name] = a
+	}
+	return out
 }
 
 func decodeStages(es *yamlx.Errors, n *yaml.Node, field string, protocol model.Protocol, docs map[string]stageDoc) []*model.Stage {

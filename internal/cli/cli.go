@@ -287,9 +287,13 @@ func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *g
 		adminSrv = &http.Server{Handler: gateway.AdminHandler(&ready, issuer, profiling), ReadHeaderTimeout: 5 * time.Second}
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
-	// rawheader keeps the header names as clients wrote them, for the
-	// Lambda events of REST APIs.
-	go func() { errc <- srv.Serve(rawheader.Listener{Listener: ln}) }()
+	// rawheader keeps the header names as clients wrote them, for Lambda
+	// events and authorizers; other plans skip its per-request cost.
+	var api net.Listener = ln
+	if plan.UsesLambda() {
+		api = rawheader.Listener{Listener: ln}
+	}
+	go func() { errc <- srv.Serve(api) }()
 	ready.Store(true)
 
 	for _, line := range plan.StageURLs(ln.Addr().String()) {

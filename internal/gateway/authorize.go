@@ -67,21 +67,14 @@ const executeAPIInvoke = "execute-api:Invoke"
 // for an AWS_IAM method.
 func (g *Gateway) authorizeIAM(ex *exchange) error {
 	plan := ex.plan
-	provider := sigv4.CredentialsFunc(func(_ context.Context, id string) (sigv4.Credentials, error) {
-		c, ok := g.identities.Caller(id)
-		if !ok || !c.Active {
-			// An inactive key is as unknown as a missing one to AWS.
-			return sigv4.Credentials{}, sigv4.ErrAccessKeyNotFound
-		}
-		ex.caller = c
-		return sigv4.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.Secret}, nil
-	})
-	res, err := g.signer.Verify(ex.in.Context(), ex.in, provider, func(o *sigv4.Options) {
-		o.Region = plan.Region
-		if plan.proxies.trusts(ex.sourceIP) {
-			o.Hosts = plan.signedHosts
-		}
-	})
+	ex.identities = g.identities
+	var res *sigv4.Result
+	var err error
+	if plan.proxies.trusts(ex.sourceIP) {
+		res, err = g.signer.Verify(ex.in.Context(), ex.in, ex, plan.trustedHosts)
+	} else {
+		res, err = g.signer.Verify(ex.in.Context(), ex.in, ex)
+	}
 	if err != nil {
 		ex.caller = Caller{}
 		var se *sigv4.Error
@@ -97,7 +90,9 @@ func (g *Gateway) authorizeIAM(ex *exchange) error {
 	ex.sig = res
 
 	arn := ex.methodARN()
-	ctx := &iam.Context{
+	// The evaluation context lives in the exchange: no allocation per request.
+	ex.secure = ex.in.TLS != nil
+	ex.iamCtx = iam.Context{
 		PrincipalARN:     ex.caller.ARN,
 		PrincipalAccount: ex.caller.AccountID,
 		PrincipalType:    "User",
@@ -107,9 +102,10 @@ func (g *Gateway) authorizeIAM(ex *exchange) error {
 		UserAgent:        ex.in.UserAgent(),
 		Referer:          ex.in.Referer(),
 		CurrentTime:      ex.start,
-		SecureTransport:  iam.BoolPtr(ex.in.TLS != nil),
+		SecureTransport:  &ex.secure,
 	}
-	req := &iam.Request{Action: executeAPIInvoke, Resource: arn, Context: ctx}
+	ex.iamReq = iam.Request{Action: executeAPIInvoke, Resource: arn, Context: &ex.iamCtx}
+	req := &ex.iamReq
 	in := iam.GatewayInput{
 		Auth:         iam.AuthIAM,
 		Identity:     iam.Evaluate(req, ex.caller.Policies...),
@@ -191,4 +187,17 @@ func (ex *exchange) identityValue(name string) (string, bool) {
 		return ex.caller.AccountID, true
 	}
 	return "", false
+}
+
+// Credentials serves the signature check from the IAM store: the
+// exchange is the sigv4.CredentialsProvider of its own request, so that no
+// closure is allocated per request.
+func (ex *exchange) Credentials(_ context.Context, id string) (sigv4.Credentials, error) {
+	c, ok := ex.identities.Caller(id)
+	if !ok || !c.Active {
+		// An inactive key is as unknown as a missing one to AWS.
+		return sigv4.Credentials{}, sigv4.ErrAccessKeyNotFound
+	}
+	ex.caller = c
+	return sigv4.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.Secret}, nil
 }

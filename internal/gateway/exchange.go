@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gwerr"
+	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
@@ -66,9 +67,14 @@ type exchange struct {
 	integBody []byte
 	integRead bool
 
-	// The verified AWS_IAM caller, when the method requires one.
-	sig    *sigv4.Result
-	caller Caller
+	// The verified AWS_IAM caller, when the method requires one, and the
+	// policy evaluation's request (kept here to avoid allocations).
+	sig        *sigv4.Result
+	caller     Caller
+	identities Identities
+	iamCtx     iam.Context
+	iamReq     iam.Request
+	secure     bool
 	// authz is the Lambda authorizer's result, when the method has one.
 	authz *authorizer.Result
 	// jwtClaims are the verified token's claims on a JWT route.

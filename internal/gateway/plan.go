@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mapping"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
+	"github.com/gatehouse/gatehouse/sigv4"
 )
 
 // Plan is everything the gateway needs to serve requests, compiled once
@@ -29,8 +30,10 @@ type Plan struct {
 	usesLambda  bool
 	proxies     *TrustedProxies
 	// signedHosts are the hosts a request from a trusted proxy may be
-	// signed for: its own Host first, then the aliases.
-	signedHosts []string
+	// signed for: its own Host first, then the aliases; trustedHosts is
+	// the sigv4 option that says so, made once.
+	signedHosts  []string
+	trustedHosts func(*sigv4.Options)
 }
 
 type apiPlan struct {
@@ -109,6 +112,8 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 	if tp := cfg.TrustedProxies; len(tp.Networks) > 0 && len(tp.Hosts) > 0 {
 		p.proxies = &TrustedProxies{Networks: tp.Networks, Hosts: tp.Hosts}
 		p.signedHosts = append([]string{""}, tp.Hosts...)
+		hosts := p.signedHosts
+		p.trustedHosts = func(o *sigv4.Options) { o.Hosts = hosts }
 	}
 	var errs []error
 	for _, api := range cfg.APIs {

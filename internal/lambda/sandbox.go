@@ -366,9 +366,11 @@ func (sb *sandbox) complete(inv *invocation, r reply) outcome {
 // runtimeErrorDocument keeps the runtime's error document when it is a JSON
 // object and wraps anything else.
 func runtimeErrorDocument(body []byte, headerType string) *FunctionError {
-	trimmed := bytes.TrimSpace(body)
+	// JSON's own whitespace only: bytes.TrimSpace would also drop \f and
+	// the like, which JSON does not allow (found by FuzzFunctionError).
+	trimmed := bytes.Trim(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' && jsonValid(trimmed) {
-		fe := newFunctionError(body)
+		fe := newFunctionError(trimmed)
 		if fe.Type == "" {
 			fe.Type = headerType
 		}

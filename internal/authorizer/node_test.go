@@ -29,7 +29,7 @@ func (c *countingInvoker) Invoke(ctx context.Context, fn string, payload []byte)
 }
 
 // nodeHost starts a real Lambda host with the Node.js authorizers of
-// testdata/node.
+// testdata/node and seed 002's, from examples/authorizer.
 func nodeHost(t *testing.T) *lambda.Host {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
@@ -42,8 +42,15 @@ func nodeHost(t *testing.T) *lambda.Host {
 	fn := func(name, handler string, timeout int) lambda.Function {
 		return lambda.Function{Name: name, Runtime: "nodejs20.x", Handler: handler, Code: dir, Concurrency: 2, Timeout: timeout}
 	}
+	// Seed 002's authorizer is the one the example serves: one copy.
+	seed, err := filepath.Abs("../../examples/authorizer/authorizer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := fn("request", "index.handler", 3)
+	request.Code = seed
 	h, err := lambda.New([]lambda.Function{
-		fn("request", "request.handler", 3),
+		request,
 		fn("token", "token.handler", 1),
 		fn("simple", "simple.handler", 3),
 	}, lambda.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

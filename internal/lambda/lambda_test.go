@@ -269,10 +269,17 @@ func nodeFunction(name, handler, dir string) Function {
 		MemorySize: 256, Timeout: 2, Concurrency: 2, Environment: map[string]string{"STAGE": "node"}}
 }
 
+// seedAuthorizer is seed 002's authorizer as examples/authorizer serves it.
+func seedAuthorizer() Function {
+	f := nodeFunction("authorizer", "index.handler", "node")
+	f.Code = filepath.Join("..", "..", "examples", "authorizer", "authorizer")
+	return f
+}
+
 func TestNode(t *testing.T) {
 	t.Parallel()
 	h, logs := newTestHost(t, testOpts(),
-		nodeFunction("authorizer", "authorizer.handler", "node"),
+		seedAuthorizer(),
 		nodeFunction("app", "app.handler", "node"),
 		nodeFunction("callbacks", "app.callbackStyle", "node"),
 		nodeFunction("nested", "app.nested.deeper", "node"),

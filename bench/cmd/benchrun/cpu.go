@@ -11,11 +11,16 @@ import (
 // cpuSnap is a reading of the machine's CPU time and of the part used by
 // the harness and its servers, in clock ticks, from /proc (Linux only).
 type cpuSnap struct {
-	total, idle uint64 // all CPUs, since boot
-	ours        uint64 // user+system time of the harness and its children
+	total, idle uint64    // all CPUs, since boot
+	ours        procTicks // the harness, its servers and their descendants
 }
 
-// readCPU reads /proc/stat and /proc/<pid>/stat for the given pids.
+// clockTicks is USER_HZ, the unit of /proc CPU times: 100 on every Linux
+// architecture Go supports.
+const clockTicks = 100
+
+// readCPU reads /proc/stat and the CPU time of the given pids and of
+// every process under them.
 func readCPU(pids []int) (cpuSnap, error) {
 	var s cpuSnap
 	b, err := os.ReadFile("/proc/stat")
@@ -25,16 +30,8 @@ func readCPU(pids []int) (cpuSnap, error) {
 	if s.total, s.idle, err = parseProcStat(string(b)); err != nil {
 		return s, err
 	}
-	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return s, fmt.Errorf("read cpu time of %d: %w", pid, err)
-		}
-		t, err := parsePidStat(string(b))
-		if err != nil {
-			return s, fmt.Errorf("read cpu time of %d: %w", pid, err)
-		}
-		s.ours += t
+	if s.ours, err = readTree(pids); err != nil {
+		return s, err
 	}
 	return s, nil
 }
@@ -48,7 +45,7 @@ func otherCPU(a, b cpuSnap) float64 {
 		return math.NaN()
 	}
 	busy := total - float64(b.idle-a.idle)
-	other := busy - float64(b.ours-a.ours)
+	other := busy - float64(b.ours.since(a.ours))
 	return max(other, 0) / total
 }
 

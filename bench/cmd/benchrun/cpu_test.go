@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -31,8 +32,9 @@ func TestParsePidStat(t *testing.T) {
 }
 
 func TestOtherCPU(t *testing.T) {
-	a := cpuSnap{total: 1000, idle: 500, ours: 100}
-	b := cpuSnap{total: 1200, idle: 520, ours: 250} // 180 busy, 150 ours
+	// Process 7 spent 100 ticks; process 9 started during the interval.
+	a := cpuSnap{total: 1000, idle: 500, ours: procTicks{7: 100}}
+	b := cpuSnap{total: 1200, idle: 520, ours: procTicks{7: 200, 9: 50}} // 180 busy, 150 ours
 	if got := otherCPU(a, b); math.Abs(got-0.15) > 1e-9 {
 		t.Errorf("otherCPU = %v, want 0.15", got)
 	}
@@ -47,5 +49,39 @@ func TestReadCPUSelf(t *testing.T) {
 	}
 	if _, err := readCPU([]int{os.Getpid()}); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestParseStatLine(t *testing.T) {
+	ppid, ticks, err := parseStatLine("4242 (my (odd) proc) S 17 4242 4242 0 -1 4194560 500 0 0 0 123 45 0 0 20 0 8 0 100 0 0\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ppid != 17 || ticks != 168 {
+		t.Errorf("ppid, ticks = %d, %d; want 17, 168", ppid, ticks)
+	}
+	if _, _, err := parseStatLine("4242 (x) S notapid"); err == nil {
+		t.Error("accepted a non-numeric ppid")
+	}
+}
+
+func TestReadTreeFindsChildren(t *testing.T) {
+	cmd := exec.Command("sleep", "5")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot start a child process: %v", err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	tree, err := readTree([]int{os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tree[os.Getpid()]; !ok {
+		t.Error("the root is not in its tree")
+	}
+	if _, ok := tree[cmd.Process.Pid]; !ok {
+		t.Errorf("child %d is not in the tree of %d", cmd.Process.Pid, os.Getpid())
+	}
+	if _, ok := tree[1]; ok {
+		t.Error("init is in the tree of the test process")
 	}
 }

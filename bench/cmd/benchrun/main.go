@@ -89,6 +89,9 @@ type system struct {
 	// accessLog, if not "", is the file receiving the system's stdout; the
 	// harness counts the lines each run adds.
 	accessLog string
+	// servers are the pids whose process trees serve the system's
+	// requests: its own process and the shared backend.
+	servers []int
 }
 
 func (o *options) validate() error {
@@ -234,6 +237,9 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	for _, p := range procs {
 		pids = append(pids, p.cmd.Process.Pid)
 	}
+	for _, s := range systems {
+		s.servers = []int{s.proc.cmd.Process.Pid, backend.cmd.Process.Pid}
+	}
 	for round := 1; round <= o.runs; round++ {
 		for _, s := range systems {
 			smp, err := measure(ctx, &o, &sc, s, round, pids)
@@ -334,6 +340,7 @@ func measure(ctx context.Context, o *options, sc *Scenario, s *system, round int
 	}
 	runtime.GC() // start each run from the same heap state
 	cpu0, cpuErr := readCPU(pids)
+	srv0, srvErr := readTree(s.servers)
 	res, err := loadgen.Run(ctx, loadgen.Config{
 		URL:      s.url,
 		Method:   sc.Method,
@@ -347,6 +354,20 @@ func measure(ctx context.Context, o *options, sc *Scenario, s *system, round int
 		return sample{}, fmt.Errorf("%s run %d: %w", s.label, round, err)
 	}
 	smp := newSample(round, s.label, res)
+	if srvErr == nil && smp.sent > 0 {
+		if srv1, err := readTree(s.servers); err == nil {
+			perReq := func(ticks uint64) time.Duration {
+				return time.Duration(float64(ticks) / clockTicks / float64(smp.sent) * float64(time.Second))
+			}
+			smp.serverCPU = perReq(srv1.since(srv0))
+			root, backend := s.servers[0], s.servers[1]
+			delete(srv0, root)
+			delete(srv1, root)
+			delete(srv0, backend)
+			delete(srv1, backend)
+			smp.childCPU = perReq(srv1.since(srv0))
+		}
+	}
 	if cpuErr == nil {
 		// The warm-up is included: it is short and noise then matters too.
 		if cpu1, err := readCPU(pids); err == nil {
@@ -408,8 +429,8 @@ func logf(format string, args ...any) {
 func printHeader(w io.Writer, sc *Scenario, o *options, systems []*system) {
 	fmt.Fprintf(w, "scenario %s: %s %s, %d conns, %d × %v (+%v warm-up), order %s\n",
 		sc.Name, methodOf(sc), sc.Path, o.conns, o.runs, o.duration, o.warmup, strings.Join(labels(systems), ", "))
-	fmt.Fprintf(w, "%-5s %-10s %10s %9s %9s %9s %9s %7s %7s %6s %6s %s\n",
-		"run", "system", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non2xx", "xport", "dials", "other", "log lines/req")
+	fmt.Fprintf(w, "%-5s %-10s %10s %9s %9s %9s %9s %7s %7s %6s %6s %8s %s\n",
+		"run", "system", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non2xx", "xport", "dials", "other", "µs/req", "log lines/req")
 }
 
 func methodOf(sc *Scenario) string {

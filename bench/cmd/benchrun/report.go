@@ -41,6 +41,13 @@ type sample struct {
 	// otherCPU is the share of the machine's CPU used by other processes
 	// during the run, NaN if unknown.
 	otherCPU float64
+	// serverCPU is the CPU time the system's processes (with their
+	// children, e.g. Lambda functions) and the backend spent per response,
+	// warm-up included; 0 if unknown.
+	serverCPU time.Duration
+	// childCPU is the part of serverCPU spent by the system's child
+	// processes (a gateway's Lambda functions).
+	childCPU time.Duration
 }
 
 func newSample(round int, system string, r *loadgen.Result) sample {
@@ -66,6 +73,23 @@ func newSample(round int, system string, r *loadgen.Result) sample {
 func (s *sample) errors() uint64 { return s.non2xx + s.transport + s.warmupErrors }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// cpuNote gives the server CPU per request, with the child processes'
+// share when they did work.
+func cpuNote(st stats) string {
+	if st.childCPU > 0 {
+		return micros(st.serverCPU) + " (child processes " + micros(st.childCPU) + ")"
+	}
+	return micros(st.serverCPU)
+}
+
+// micros formats a per-request CPU time, "-" when unknown.
+func micros(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(d)/float64(time.Microsecond))
+}
 
 // pct formats a share as a percentage, "-" if unknown.
 func pct(x float64) string {
@@ -110,8 +134,8 @@ func printSample(w io.Writer, s sample) {
 	if s.logLines >= 0 && s.sent > 0 {
 		logCol = fmt.Sprintf("%.2f", float64(s.logLines)/float64(s.sent))
 	}
-	fmt.Fprintf(w, "%-5d %-10s %10.0f %9.3f %9.3f %9.3f %9.3f %7d %7d %6d %6s %s\n",
-		s.round, s.system, s.rps, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), s.non2xx, s.transport, s.dials, pct(s.otherCPU), logCol)
+	fmt.Fprintf(w, "%-5d %-10s %10.0f %9.3f %9.3f %9.3f %9.3f %7d %7d %6d %6s %8s %s\n",
+		s.round, s.system, s.rps, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), s.non2xx, s.transport, s.dials, pct(s.otherCPU), micros(s.serverCPU), logCol)
 	if s.warmupErrors > 0 {
 		fmt.Fprintf(w, "      ! %d errors during the warm-up\n", s.warmupErrors)
 	}
@@ -126,6 +150,7 @@ type stats struct {
 	rps                     float64
 	p50, p90, p99, worstMax time.Duration
 	errors                  uint64
+	serverCPU, childCPU     time.Duration // medians; 0 if unknown
 }
 
 // ratio compares the second system (the contender) with the first (B0).
@@ -153,7 +178,7 @@ func (r *report) finish(m machine) {
 	r.date = time.Now().UTC()
 	r.stats = r.stats[:0]
 	for _, l := range r.labels {
-		var rps, p50, p90, p99 []float64
+		var rps, p50, p90, p99, cpu, child []float64
 		st := stats{label: l}
 		for _, s := range r.samples {
 			if s.system != l {
@@ -163,6 +188,10 @@ func (r *report) finish(m machine) {
 			p50 = append(p50, float64(s.p50))
 			p90 = append(p90, float64(s.p90))
 			p99 = append(p99, float64(s.p99))
+			if s.serverCPU > 0 {
+				cpu = append(cpu, float64(s.serverCPU))
+				child = append(child, float64(s.childCPU))
+			}
 			st.worstMax = max(st.worstMax, s.max)
 			st.errors += s.errors()
 		}
@@ -170,6 +199,10 @@ func (r *report) finish(m machine) {
 		st.p50 = time.Duration(median(p50))
 		st.p90 = time.Duration(median(p90))
 		st.p99 = time.Duration(median(p99))
+		if len(cpu) > 0 {
+			st.serverCPU = time.Duration(median(cpu))
+			st.childCPU = time.Duration(median(child))
+		}
 		r.stats = append(r.stats, st)
 	}
 	r.ratio = nil
@@ -236,8 +269,8 @@ func (r *report) contender() string {
 // printSummary prints the medians and the ratios.
 func (r *report) printSummary(w io.Writer) {
 	for _, st := range r.stats {
-		fmt.Fprintf(w, "%-5s %-10s %10.0f %9.3f %9.3f %9.3f %9.3f %15d errors\n",
-			"med", st.label, st.rps, ms(st.p50), ms(st.p90), ms(st.p99), ms(st.worstMax), st.errors)
+		fmt.Fprintf(w, "%-5s %-10s %10.0f %9.3f %9.3f %9.3f %9.3f %15d errors, server CPU %s µs/req\n",
+			"med", st.label, st.rps, ms(st.p50), ms(st.p90), ms(st.p99), ms(st.worstMax), st.errors, cpuNote(st))
 	}
 	fmt.Fprintf(w, "noise: %s\n", r.noiseNote())
 	if r.ratio == nil {
@@ -281,11 +314,11 @@ func (r *report) markdown() string {
 	} else {
 		fmt.Fprintf(&b, "- Target: %s — **%s**\n\n", r.scenario.Target, map[bool]string{true: "met", false: "missed"}[r.met()])
 	}
-	b.WriteString("| system | req/s (median) | p50 ms | p90 ms | p99 ms | worst max ms | errors |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| system | req/s (median) | p50 ms | p90 ms | p99 ms | worst max ms | errors | server CPU µs/req |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, st := range r.stats {
-		fmt.Fprintf(&b, "| %s | %.0f | %.3f | %.3f | %.3f | %.3f | %d |\n",
-			st.label, st.rps, ms(st.p50), ms(st.p90), ms(st.p99), ms(st.worstMax), st.errors)
+		fmt.Fprintf(&b, "| %s | %.0f | %.3f | %.3f | %.3f | %.3f | %d | %s |\n",
+			st.label, st.rps, ms(st.p50), ms(st.p90), ms(st.p99), ms(st.worstMax), st.errors, cpuNote(st))
 	}
 	if rt := r.ratio; rt != nil {
 		t := r.scenario.Target
@@ -298,10 +331,10 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "| p99 latency | %.3f | %.3f–%.3f | %s |\n", rt.p99, rt.p99Lo, rt.p99Hi, maxP99)
 	}
 	b.WriteString("\n<details><summary>Every run</summary>\n\n")
-	b.WriteString("| run | system | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | other CPU |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| run | system | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | other CPU | server CPU µs/req |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.samples {
-		fmt.Fprintf(&b, "| %d | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %d | %s |\n",
-			s.round, s.system, s.rps, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), s.errors(), pct(s.otherCPU))
+		fmt.Fprintf(&b, "| %d | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %d | %s | %s |\n",
+			s.round, s.system, s.rps, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), s.errors(), pct(s.otherCPU), micros(s.serverCPU))
 	}
 	b.WriteString("\n</details>\n")
 	return b.String()

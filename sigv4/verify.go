@@ -23,6 +23,19 @@ type CredentialsProvider interface {
 	Credentials(ctx context.Context, accessKeyID string) (Credentials, error)
 }
 
+// SessionCredentialsProvider is a CredentialsProvider that also sees the
+// request's session token (X-Amz-Security-Token, header or presigned
+// query; "" when the request has none), for providers whose temporary
+// credentials are looked up or decoded from the token itself, as with
+// self-verifying session tokens. When a provider implements it, Verify
+// calls SessionCredentials instead of Credentials. The returned
+// SessionToken must still equal the request's (Verify compares them in
+// constant time), and Expires still applies.
+type SessionCredentialsProvider interface {
+	CredentialsProvider
+	SessionCredentials(ctx context.Context, accessKeyID, sessionToken string) (Credentials, error)
+}
+
 // CredentialsFunc adapts a function to a CredentialsProvider.
 type CredentialsFunc func(ctx context.Context, accessKeyID string) (Credentials, error)
 
@@ -169,7 +182,12 @@ func (s *Signer) Verify(ctx context.Context, r *http.Request, provider Credentia
 		return nil, errInvalid(msg)
 	}
 
-	creds, err := provider.Credentials(ctx, scope.AccessKeyID)
+	var creds Credentials
+	if sp, ok := provider.(SessionCredentialsProvider); ok {
+		creds, err = sp.SessionCredentials(ctx, scope.AccessKeyID, a.SecurityToken)
+	} else {
+		creds, err = provider.Credentials(ctx, scope.AccessKeyID)
+	}
 	switch {
 	case errors.Is(err, ErrAccessKeyNotFound):
 		return nil, errUnrecognized(err)

@@ -1,11 +1,16 @@
-// Command lambdafn is the benchmark's Lambda function: a trivial API
-// Gateway proxy handler built with github.com/aws/aws-lambda-go for the
-// provided.al2023 runtime, answering like the benchmark backend does.
+// Command lambdafn is the benchmark's Lambda function, built with
+// github.com/aws/aws-lambda-go for the provided.al2023 runtime. By default
+// it is a trivial API Gateway proxy handler answering like the benchmark
+// backend does; with BENCH_MODE=authorizer (set in the function's
+// environment) it is a Lambda TOKEN authorizer instead.
 package main
 
 import (
 	"context"
+	"errors"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,6 +24,49 @@ func handle(_ context.Context, ev events.APIGatewayProxyRequest) (events.APIGate
 	}, nil
 }
 
+// benchToken is the bearer token the authorizer accepts.
+const benchToken = "Bearer allow-bench"
+
+// authorize is a TOKEN authorizer as AWS's blueprint writes one: it allows
+// benchToken with a policy covering every method of the stage (so that
+// API Gateway may cache it for any route) and a small context, and answers
+// "Unauthorized" (API Gateway's 401) for anything else.
+func authorize(_ context.Context, ev events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+	if ev.AuthorizationToken != benchToken {
+		return events.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
+	}
+	return events.APIGatewayCustomAuthorizerResponse{
+		PrincipalID: "bench-user",
+		PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{
+			Version: "2012-10-17",
+			Statement: []events.IAMPolicyStatement{{
+				Action:   []string{"execute-api:Invoke"},
+				Effect:   "Allow",
+				Resource: []string{stageARN(ev.MethodArn) + "/*"},
+			}},
+		},
+		Context: map[string]any{"tier": "gold", "quota": 1000, "beta": true},
+	}, nil
+}
+
+// stageARN cuts a method ARN (arn:aws:execute-api:region:account:api/stage/
+// METHOD/path) after its stage.
+func stageARN(methodARN string) string {
+	arn, rest, ok := strings.Cut(methodARN, ":execute-api:")
+	if !ok {
+		return methodARN
+	}
+	parts := strings.SplitN(rest, "/", 3)
+	if len(parts) < 2 {
+		return methodARN
+	}
+	return arn + ":execute-api:" + parts[0] + "/" + parts[1]
+}
+
 func main() {
+	if os.Getenv("BENCH_MODE") == "authorizer" {
+		lambda.Start(authorize)
+		return
+	}
 	lambda.Start(handle)
 }

@@ -199,6 +199,9 @@ func (a *Authorizer) decide(out *Output, r *Request) (*Result, error) {
 		}
 	} else {
 		res := out.Policy.Evaluate(&iam.Request{Action: "execute-api:Invoke", Resource: r.MethodARN})
+		if r.Resource != nil {
+			res = iam.AuthorizeGateway(iam.GatewayInput{Auth: iam.AuthLambda, Identity: res, Resource: *r.Resource, HasResourcePolicy: true})
+		}
 		if res.Decision != iam.Allow {
 			return nil, a.forbidden(res.Decision)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/proxyevent"
 )
@@ -25,6 +26,13 @@ type Request struct {
 	// ContextVar returns the value of $context.<name> for context.X and
 	// $context.X identity sources; nil means no context variable is set.
 	ContextVar func(name string) (string, bool)
+	// Resource is the REST API's resource policy evaluated for this
+	// request, or nil when the API has none. The returned policy is then
+	// combined with it as API Gateway's table A says (iam.AuthorizeGateway
+	// with iam.AuthLambda): either may allow, an explicit Deny wins. The
+	// caller has already stopped on the resource policy's own explicit
+	// Deny, before calling Authorize ("pre-auth").
+	Resource *iam.Result
 }
 
 // identity appends the value of every identity source to dst and reports

@@ -37,7 +37,8 @@ const usage = `usage: gatehouse <command> [flags]
 
 commands:
   serve     -c gatehouse.yaml [--listen addr] [--admin addr] [--log-level debug|info|warn|error]
-  validate  -c gatehouse.yaml
+            -t TEMPLATE [--region R] [--account-id A] [--parameter-overrides K=V ...]
+  validate  -c gatehouse.yaml | -t TEMPLATE [...]
   iam       <command> [--store DSN | -c gatehouse.yaml] [aws iam flags]   (gatehouse iam help)
   curl      [curl flags] [--sign-host host] [--presign] URL   (signs with SigV4; see docs/curl.md)
   version
@@ -89,10 +90,12 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var cf commonFlags
 	cf.register(fs)
+	var sf stackFlags
+	sf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := config.Load(cf.config)
+	cfg, err := loadConfig(fs, &cf, &sf)
 	if err == nil {
 		_, err = gateway.NewPlan(cfg, nil)
 	}
@@ -100,7 +103,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		printErrors(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d APIs)\n", cf.config, len(cfg.APIs))
+	fmt.Fprintf(stdout, "%s: ok (%d APIs)\n", configName(cfg), len(cfg.APIs))
 	return 0
 }
 
@@ -116,6 +119,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var cf commonFlags
 	cf.register(fs)
+	var sf stackFlags
+	sf.register(fs)
 	listen := fs.String("listen", "", "address to serve APIs on (overrides the config's listen)")
 	admin := fs.String("admin", "", "admin listener for /healthz and /readyz (overrides the config's admin)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -130,11 +135,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 
-	cfg, err := config.Load(cf.config)
+	cfg, err := loadConfig(fs, &cf, &sf)
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
 	}
+	logStacks(log, cfg)
 	if *listen != "" {
 		if err := config.CheckListen(*listen); err != nil {
 			fmt.Fprintf(stderr, "gatehouse: --listen: %v\n", err)
@@ -168,13 +174,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.Admin = lns.admin.Addr().String()
 	}
 	opts := gateway.Options{Logger: log}
-	if plan.UsesIAM() || len(cfg.IAM.Users) > 0 {
+	if plan.UsesIAM() || len(cfg.IAM.Users) > 0 || len(cfg.IAM.Roles) > 0 || cfg.AWSEndpoints.Listen != "" {
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		st, err := openStore(octx, cfg.IAM.Store, cfg.AccountID, log)
 		if err == nil && len(cfg.IAM.Users) > 0 {
-			if err = st.Apply(octx, seedUsers(cfg.IAM.Users)); err != nil {
-				st.Close()
-			}
+			err = st.Apply(octx, seedUsers(cfg.IAM.Users))
+		}
+		if err == nil && len(cfg.IAM.Roles) > 0 {
+			err = st.ApplyRoles(octx, seedRoles(cfg.IAM.Roles))
+		}
+		if err != nil && st != nil {
+			st.Close()
 		}
 		cancel()
 		if err != nil {
@@ -182,7 +192,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer st.Close()
-		opts.Identities = storeIdentities{st}
+		ids, err := newStoreIdentities(st)
+		if err != nil {
+			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+			return 1
+		}
+		opts.Identities = ids
+		if cfg.AWSEndpoints.Listen != "" {
+			stopAWS, err := startAWSEndpoints(cfg, ids, log)
+			if err != nil {
+				fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+				return 1
+			}
+			defer stopAWS()
+		}
 	}
 	if len(cfg.Functions) > 0 {
 		fns, err := newFunctionTable(ctx, cfg, log)

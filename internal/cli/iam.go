@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/sts"
 )
 
 // EnvStore names the IAM store when neither --store nor -c is given.
@@ -31,7 +32,7 @@ type iamCommand struct {
 
 // iamCommands mirrors the aws iam sub-commands gatehouse implements.
 func iamCommands() map[string]iamCommand {
-	return map[string]iamCommand{
+	cmds := map[string]iamCommand{
 		"create-user": {flags: []string{"user-name"}, opt: []string{"path"}, run: func(ctx context.Context, s *store.Store, f map[string]string) (any, error) {
 			u, err := s.CreateUser(ctx, f["user-name"], f["path"])
 			return map[string]any{"User": u}, err
@@ -98,6 +99,10 @@ func iamCommands() map[string]iamCommand {
 			return nil, s.DeleteGroupPolicy(ctx, f["group-name"], f["policy-name"])
 		}},
 	}
+	for name, c := range roleCommands() {
+		cmds[name] = c
+	}
+	return cmds
 }
 
 func nonNil[T any](s []T) []T {
@@ -174,13 +179,15 @@ func runIAM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatehouse iam %s: the following arguments are required: %s\n", name, strings.Join(missing, ", "))
 		return 2
 	}
-	if doc, ok := f["policy-document"]; ok && doc != "" {
-		b, err := readDocument(doc)
-		if err != nil {
-			fmt.Fprintf(stderr, "gatehouse iam %s: --policy-document: %v\n", name, err)
-			return 2
+	for _, key := range []string{"policy-document", "assume-role-policy-document"} {
+		if doc, ok := f[key]; ok && doc != "" {
+			b, err := readDocument(doc)
+			if err != nil {
+				fmt.Fprintf(stderr, "gatehouse iam %s: --%s: %v\n", name, key, err)
+				return 2
+			}
+			f[key] = string(b)
 		}
-		f["policy-document"] = string(b)
 	}
 
 	storeDSN, accountID := *dsn, *account
@@ -301,10 +308,16 @@ func openStore(ctx context.Context, dsn, accountID string, log *slog.Logger) (*s
 }
 
 // storeIdentities serves the gateway's AWS_IAM lookups from the store's
-// in-memory snapshot.
-type storeIdentities struct{ s *store.Store }
+// in-memory snapshot, and temporary credentials through STS's authority.
+type storeIdentities struct {
+	s    *store.Store
+	auth *sts.Authority
+}
 
-var _ gateway.Identities = storeIdentities{}
+var (
+	_ gateway.Identities = storeIdentities{}
+	_ gateway.Sessions   = storeIdentities{}
+)
 
 func (si storeIdentities) Caller(accessKeyID string) (gateway.Caller, bool) {
 	id, ok := si.s.Identity(accessKeyID)

@@ -45,12 +45,22 @@ type Config struct {
 	Functions []Function
 	// IAM is the IAM store and its seed data.
 	IAM IAM
+	// AWSEndpoints is the listener of the AWS service APIs (STS); its
+	// zero value means none (docs/sts.md).
+	AWSEndpoints AWSEndpoints
 	// IdentityForwarding configures the tokens of identity forwarding.
 	IdentityForwarding IdentityForwarding
+	// Stacks are the CloudFormation templates served (stacks: and -t).
+	Stacks []Stack
 	// TrustedProxies lets a request that comes from one of Networks be
 	// verified against a signature made for one of Hosts (a proxy or CDN in
 	// front of the gateway, seed 001). Empty means no proxy is trusted.
 	TrustedProxies TrustedProxies
+	// Cognito lists the user pools that Cognito authorizers verify tokens
+	// against (docs/cognito-authorizers.md).
+	Cognito Cognito
+	// JWTCache configures the verified-token cache of JWT authorizers.
+	JWTCache JWTCache
 }
 
 // Function is a Lambda function: local (Runtime, Handler, Code) or
@@ -80,6 +90,11 @@ type IAM struct {
 	Store string
 	// Users are applied to the store idempotently at start.
 	Users []SeedUser
+	// Roles are applied to the store idempotently at start.
+	Roles []SeedRole
+	// OIDCProviders are the OpenID Connect identity providers
+	// AssumeRoleWithWebIdentity trusts.
+	OIDCProviders []OIDCProvider
 }
 
 // DefaultStore is the IAM store used when iam.store is not set.
@@ -150,7 +165,11 @@ type fileDoc struct {
 	Proxies    *proxiesDoc    `yaml:"trustedProxies"`
 	Forwarding *forwardingDoc `yaml:"identityForwarding"`
 	IAM        *iamDoc        `yaml:"iam"`
+	AWS        *awsDoc        `yaml:"awsEndpoints"`
 	Functions  []functionDoc  `yaml:"functions"`
+	Cognito    *cognitoDoc    `yaml:"cognito"`
+	Stacks     []stackDoc     `yaml:"stacks"`
+	JWTCache   *jwtCacheDoc   `yaml:"jwtCache"`
 }
 
 type functionDoc struct {
@@ -170,8 +189,10 @@ type functionDoc struct {
 var functionNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 type iamDoc struct {
-	Store string        `yaml:"store"`
-	Users []seedUserDoc `yaml:"users"`
+	Store         string            `yaml:"store"`
+	Users         []seedUserDoc     `yaml:"users"`
+	Roles         []seedRoleDoc     `yaml:"roles"`
+	OIDCProviders []oidcProviderDoc `yaml:"oidcProviders"`
 }
 
 type seedUserDoc struct {
@@ -214,6 +235,9 @@ type apiDoc struct {
 	// ForwardIdentity is the identity forwarding mode of the API's
 	// integrations that do not set x-gatehouse-forward-identity.
 	ForwardIdentity string `yaml:"forwardIdentity"`
+	// CORS is an HTTP API's CORS configuration, with the keys of
+	// x-amazon-apigateway-cors.
+	CORS *yaml.Node `yaml:"cors"`
 }
 
 type stageDoc struct {
@@ -281,10 +305,21 @@ func Load(path string) (*Config, error) {
 
 // Decode validates a parsed config document.
 func Decode(file string, root *yaml.Node) (*Config, error) {
+	return DecodeWith(file, root, Overrides{})
+}
+
+// DecodeWith is Decode with command-line overrides (stacks.go).
+func DecodeWith(file string, root *yaml.Node, o Overrides) (*Config, error) {
 	es := &yamlx.Errors{File: file}
 	var d fileDoc
 	yamlx.Decode(es, root, "", &d)
 	c := &Config{File: file, Listen: d.Listen, Admin: d.Admin, Region: d.Region, AccountID: d.AccountID}
+	if o.Region != "" {
+		c.Region = o.Region
+	}
+	if o.AccountID != "" {
+		c.AccountID = o.AccountID
+	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	}
@@ -315,8 +350,8 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 		es.Add(at("accountId"), "accountId", "%q must be 12 digits (quote it in YAML)", c.AccountID)
 	}
 	apisNode := yamlx.Lookup(root, "apis")
-	if len(d.APIs) == 0 && es.Len() == 0 {
-		es.Add(root, "apis", "at least one API is required")
+	if len(d.APIs) == 0 && len(d.Stacks) == 0 && len(o.Templates) == 0 && es.Len() == 0 {
+		es.Add(root, "apis", "at least one API (apis:) or template (stacks:) is required")
 	}
 	dir := filepath.Dir(file)
 	names := map[string]bool{}
@@ -340,9 +375,12 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 		names[api.Name], ids[api.ID] = true, true
 		c.APIs = append(c.APIs, api)
 	}
+	stackFunctions := decodeStacks(es, yamlx.Lookup(root, "stacks"), d.Stacks, o, dir, c, names, ids)
 	c.Domains = decodeDomains(es, yamlx.Lookup(root, "domains"), d.Domains, c.APIs)
 	c.Functions = decodeFunctions(es, yamlx.Lookup(root, "functions"), d.Functions, filepath.Dir(file))
+	c.Functions = appendStackFunctions(es, c.Functions, stackFunctions)
 	checkFunctionRefs(es, c)
+	c.Cognito = decodeCognito(es, yamlx.Lookup(root, "cognito"), d.Cognito)
 	c.IAM.Store = DefaultStore
 	if d.IAM != nil {
 		if d.IAM.Store != "" {
@@ -367,6 +405,7 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 			c.IAM.Users = append(c.IAM.Users, su)
 		}
 	}
+	decodeAWSEndpoints(es, root, &d, c)
 	if strings.HasPrefix(c.IAM.Store, "sqlite://") {
 		path := strings.TrimPrefix(c.IAM.Store, "sqlite://")
 		if path == "" {
@@ -410,6 +449,7 @@ func Decode(file string, root *yaml.Node) (*Config, error) {
 			c.TrustedProxies.Hosts = append(c.TrustedProxies.Hosts, strings.ToLower(h))
 		}
 	}
+	c.JWTCache = decodeJWTCache(es, yamlx.Lookup(root, "jwtCache"), d.JWTCache)
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
@@ -473,7 +513,9 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 		}
 		if def != nil {
 			api.Routes, api.ResourcePolicy, api.Authorizers = def.Routes, def.ResourcePolicy, def.Authorizers
-			api.GatewayResponses = def.GatewayResponses
+			api.CORS = def.CORS
+			api.GatewayResponses, api.BinaryMediaTypes = def.GatewayResponses, def.BinaryMediaTypes
+			api.Models = def.Models
 		}
 	case ad.Routes != nil:
 		if api.Protocol != model.HTTP {
@@ -491,6 +533,7 @@ func decodeAPI(es *yamlx.Errors, n *yaml.Node, field, dir string, ad apiDoc) *mo
 	default:
 		es.Add(n, field, `needs "definition" (an OpenAPI file) or "routes"`)
 	}
+	api.CORS = decodeAPICORS(es, ad.CORS, field+".cors", api)
 	api.Stages = decodeStages(es, at("stages"), field+".stages", api.Protocol, ad.Stages)
 	if mode, err := model.ParseForwardMode(ad.ForwardIdentity); err != nil {
 		es.Add(at("forwardIdentity"), field+".forwardIdentity", "%v", err)
@@ -761,7 +804,7 @@ func checkFunctionRefs(es *yamlx.Errors, c *Config) {
 	}
 	for _, api := range c.APIs {
 		for _, a := range api.Authorizers {
-			if a.Type == "jwt" {
+			if a.Type == "jwt" || a.Type == model.AuthorizerCognito {
 				continue // no function
 			}
 			for _, st := range api.Stages {
@@ -771,7 +814,7 @@ func checkFunctionRefs(es *yamlx.Errors, c *Config) {
 			}
 		}
 		for _, r := range api.Routes {
-			if r.Integration == nil || r.Integration.Type != model.AWSProxy {
+			if r.Integration == nil || (r.Integration.Type != model.AWSProxy && r.Integration.Type != model.AWS) {
 				continue
 			}
 			for _, st := range api.Stages {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/iam"
@@ -18,6 +19,15 @@ import (
 // in-memory snapshot. Lookups must not block.
 type Identities interface {
 	Caller(accessKeyID string) (Caller, bool)
+}
+
+// Sessions resolves temporary credentials: an access key together with
+// the session token the request carries (X-Amz-Security-Token). An
+// Identities that also implements Sessions makes AWS_IAM methods accept
+// temporary credentials (issue 9: STS); without it a session token is
+// refused as invalid.
+type Sessions interface {
+	SessionCaller(accessKeyID, sessionToken string) (Caller, bool)
 }
 
 // Caller is an IAM principal that signs requests.
@@ -32,6 +42,28 @@ type Caller struct {
 	AccountID string
 	// Policies are the caller's identity policies (inline and groups').
 	Policies []*iam.Policy
+
+	// SessionToken and Expires are set for temporary credentials; sigv4
+	// checks that the request's token is this one and that Expires has
+	// not passed (ExpiredTokenException). "" and the zero time for a
+	// long-term key.
+	SessionToken string
+	Expires      time.Time
+	// PrincipalType is aws:PrincipalType; "" means "User". A role
+	// session is "AssumedRole", its UserID "AROA...:{session}" and its
+	// ARN the assumed-role ARN.
+	PrincipalType string
+	// SessionPolicy narrows Policies for a session (nil: none).
+	SessionPolicy *iam.Policy
+	// Cognito identity pool callers: $context.identity.cognitoIdentityId,
+	// cognitoIdentityPoolId, cognitoAuthenticationType and
+	// cognitoAuthenticationProvider; "" for other callers. CognitoAMR is
+	// the token's amr (HTTP API 2.0 events).
+	CognitoIdentityID             string
+	CognitoIdentityPoolID         string
+	CognitoAuthenticationType     string
+	CognitoAuthenticationProvider string
+	CognitoAMR                    []string
 }
 
 // TrustedProxies lets requests that arrive through a proxy be verified
@@ -92,11 +124,17 @@ func (g *Gateway) authorizeIAM(ex *exchange) error {
 	arn := ex.methodARN()
 	// The evaluation context lives in the exchange: no allocation per request.
 	ex.secure = ex.in.TLS != nil
+	ptype, uname := ex.caller.PrincipalType, ex.caller.UserName
+	if ptype == "" {
+		ptype = "User"
+	} else if ptype != "User" {
+		uname = "" // aws:username exists only for IAM users
+	}
 	ex.iamCtx = iam.Context{
 		PrincipalARN:     ex.caller.ARN,
 		PrincipalAccount: ex.caller.AccountID,
-		PrincipalType:    "User",
-		Username:         ex.caller.UserName,
+		PrincipalType:    ptype,
+		Username:         uname,
 		UserID:           ex.caller.UserID,
 		SourceIP:         ex.sourceIP,
 		UserAgent:        ex.in.UserAgent(),
@@ -108,7 +146,7 @@ func (g *Gateway) authorizeIAM(ex *exchange) error {
 	req := &ex.iamReq
 	in := iam.GatewayInput{
 		Auth:         iam.AuthIAM,
-		Identity:     iam.Evaluate(req, ex.caller.Policies...),
+		Identity:     iam.EvaluateSession(req, ex.caller.SessionPolicy, ex.caller.Policies...),
 		CrossAccount: ex.caller.AccountID != plan.AccountID,
 	}
 	if rp := ex.api.resourcePolicy; rp != nil {
@@ -185,6 +223,14 @@ func (ex *exchange) identityValue(name string) (string, bool) {
 		return ex.caller.ARN, true
 	case "accountId":
 		return ex.caller.AccountID, true
+	case "cognitoIdentityId":
+		return ex.caller.CognitoIdentityID, ex.caller.CognitoIdentityID != ""
+	case "cognitoIdentityPoolId":
+		return ex.caller.CognitoIdentityPoolID, ex.caller.CognitoIdentityPoolID != ""
+	case "cognitoAuthenticationType":
+		return ex.caller.CognitoAuthenticationType, ex.caller.CognitoAuthenticationType != ""
+	case "cognitoAuthenticationProvider":
+		return ex.caller.CognitoAuthenticationProvider, ex.caller.CognitoAuthenticationProvider != ""
 	}
 	return "", false
 }
@@ -192,12 +238,25 @@ func (ex *exchange) identityValue(name string) (string, bool) {
 // Credentials serves the signature check from the IAM store: the
 // exchange is the sigv4.CredentialsProvider of its own request, so that no
 // closure is allocated per request.
-func (ex *exchange) Credentials(_ context.Context, id string) (sigv4.Credentials, error) {
-	c, ok := ex.identities.Caller(id)
+func (ex *exchange) Credentials(ctx context.Context, id string) (sigv4.Credentials, error) {
+	return ex.SessionCredentials(ctx, id, "")
+}
+
+// SessionCredentials resolves long-term keys through Identities and
+// temporary credentials (a session token) through Sessions.
+func (ex *exchange) SessionCredentials(_ context.Context, id, token string) (sigv4.Credentials, error) {
+	var c Caller
+	var ok bool
+	if token == "" {
+		c, ok = ex.identities.Caller(id)
+	} else if s, isSessions := ex.identities.(Sessions); isSessions {
+		c, ok = s.SessionCaller(id, token)
+	}
 	if !ok || !c.Active {
-		// An inactive key is as unknown as a missing one to AWS.
+		// An inactive key is as unknown as a missing one to AWS, and so
+		// is a token that does not belong to the key.
 		return sigv4.Credentials{}, sigv4.ErrAccessKeyNotFound
 	}
 	ex.caller = c
-	return sigv4.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.Secret}, nil
+	return sigv4.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.Secret, SessionToken: c.SessionToken, Expires: c.Expires}, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
+	"github.com/gatehouse/gatehouse/internal/model"
 )
 
 // jwtKey names a JWT authorizer of one API.
@@ -19,7 +20,7 @@ func newJWTVerifiers(p *Plan) map[jwtKey]*jwtauth.Verifier {
 	for _, ap := range p.apis {
 		for _, a := range ap.api.Authorizers {
 			if a.Type == "jwt" {
-				out[jwtKey{ap.api.ID, a.Name}] = jwtauth.New(jwtauth.Options{Issuer: a.JWTIssuer, Audiences: a.JWTAudience})
+				out[jwtKey{ap.api.ID, a.Name}] = jwtauth.New(jwtauth.Options{Issuer: a.JWTIssuer, Audiences: a.JWTAudience, TokenCacheSize: p.jwtTokenCache})
 			}
 		}
 	}
@@ -71,6 +72,9 @@ func anyScope(need, have []string) bool {
 // jwtClaim is $context.authorizer.claims.<name> (and .jwt.claims.<name>):
 // a string claim as is, any other as its JSON text.
 func (ex *exchange) jwtClaim(name string) string {
+	if ex.protocol() == model.REST {
+		return restClaim(ex.jwtClaims, name) // a Cognito authorizer's
+	}
 	if s, ok := ex.jwtClaims.String(name); ok {
 		return s
 	}

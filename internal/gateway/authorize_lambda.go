@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/model"
 )
 
@@ -36,6 +37,9 @@ func authorizerConfig(api *model.API, a *model.Authorizer, stage *model.Stage) a
 // checkAuthorizers validates every authorizer for every stage, at load.
 func checkAuthorizers(api *model.API) error {
 	for _, a := range api.Authorizers {
+		if a.Type == model.AuthorizerCognito {
+			continue // planCognito resolves its user pools
+		}
 		if a.Type == "jwt" {
 			if !strings.HasPrefix(a.IdentitySource, "$request.header.") {
 				return fmt.Errorf("%s: authorizer %s: identitySource %q: a JWT authorizer reads $request.header.NAME", a.Where, a.Name, a.IdentitySource)
@@ -60,7 +64,7 @@ func newAuthorizers(p *Plan, inv Invoker) (map[authorizerKey]*authorizer.Authori
 	out := map[authorizerKey]*authorizer.Authorizer{}
 	for _, ap := range p.apis {
 		for _, a := range ap.api.Authorizers {
-			if a.Type == "jwt" {
+			if a.Type == "jwt" || a.Type == model.AuthorizerCognito {
 				continue
 			}
 			for _, st := range ap.api.Stages {
@@ -82,14 +86,24 @@ func (g *Gateway) authorizeLambda(ex *exchange) error {
 	if az == nil {
 		return internalError(ex, fmt.Errorf("authorizer %q of route %s is not configured", ex.route.route.Authorizer, ex.route.route.Key))
 	}
-	res, err := az.Authorize(ex.in.Context(), &authorizer.Request{
+	req := &authorizer.Request{
 		Event:     ex.eventRequest(nil),
 		MethodARN: ex.methodARN(),
 		ContextVar: func(name string) (string, bool) {
 			v := ex.ContextValue(name)
 			return v, v != ""
 		},
-	})
+	}
+	// With a resource policy, API Gateway first looks for an explicit
+	// Deny in it alone ("pre-auth"), then combines it with the policy the
+	// function returns (docs/authorizers.md).
+	if res, ok := ex.resourcePolicyResult(); ok {
+		if res.Decision == iam.ExplicitDeny {
+			return g.resourcePolicyDenied(ex, res)
+		}
+		req.Resource = &res
+	}
+	res, err := az.Authorize(ex.in.Context(), req)
 	if err != nil {
 		return err
 	}

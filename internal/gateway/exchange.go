@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
+	"github.com/gatehouse/gatehouse/internal/lambda"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
 	"github.com/gatehouse/gatehouse/sigv4"
@@ -54,6 +55,15 @@ type exchange struct {
 	integStart   time.Time
 	integLatency time.Duration
 	integStatus  int
+	// integError is the integration's error message ($context.integration.error):
+	// a function error's errorMessage, or why Lambda refused the call.
+	integError string
+	// proxyStatus is the statusCode a Lambda proxy function returned
+	// ($context.integration.status); 0 for other integrations.
+	proxyStatus int
+	// lambdaErr is the function error of a Lambda custom integration,
+	// whose errorMessage selects the integration response.
+	lambdaErr *lambda.FunctionError
 	// respStatus and respHeader are the method response chosen by a
 	// non-proxy integration response; zero means pass the backend's.
 	respStatus int
@@ -79,6 +89,9 @@ type exchange struct {
 	authz *authorizer.Result
 	// jwtClaims are the verified token's claims on a JWT route.
 	jwtClaims *jwtauth.Claims
+
+	// validationError is $context.error.validationErrorString.
+	validationError string
 
 	// Method response as sent.
 	status  int
@@ -175,7 +188,8 @@ func (ex *exchange) ContextValue(name string) string {
 		}
 	case "identity.sourceIp":
 		return ex.sourceIP
-	case "identity.accessKey", "identity.caller", "identity.user", "identity.userArn", "identity.accountId":
+	case "identity.accessKey", "identity.caller", "identity.user", "identity.userArn", "identity.accountId",
+		"identity.cognitoIdentityId", "identity.cognitoIdentityPoolId", "identity.cognitoAuthenticationType", "identity.cognitoAuthenticationProvider":
 		v, _ := ex.identityValue(strings.TrimPrefix(name, "identity."))
 		return v
 	case "identity.userAgent":
@@ -192,10 +206,17 @@ func (ex *exchange) ContextValue(name string) string {
 		if !ex.integStart.IsZero() {
 			return strconv.FormatInt(ex.integLatency.Milliseconds(), 10)
 		}
-	case "integrationStatus", "integration.status":
+	case "integrationStatus", "integration.integrationStatus", "integration.status":
+		// For Lambda proxy integrations AWS documents integration.status
+		// as the function's statusCode, the others as Lambda's own status.
+		if name == "integration.status" && ex.proxyStatus != 0 {
+			return strconv.Itoa(ex.proxyStatus)
+		}
 		if ex.integStatus != 0 {
 			return strconv.Itoa(ex.integStatus)
 		}
+	case "integration.error", "integrationErrorMessage":
+		return ex.integError
 	case "error.message":
 		if ex.err != nil {
 			return ex.err.Message
@@ -208,6 +229,8 @@ func (ex *exchange) ContextValue(name string) string {
 		if ex.err != nil {
 			return ex.err.ResponseType
 		}
+	case "error.validationErrorString":
+		return ex.validationError
 	default:
 		if ex.jwtClaims != nil {
 			for _, prefix := range [...]string{"authorizer.jwt.claims.", "authorizer.claims."} {

@@ -35,7 +35,9 @@ type Gateway struct {
 	// authorizers are the Lambda authorizers, by API, name and stage.
 	authorizers map[authorizerKey]*authorizer.Authorizer
 	// jwt are the JWT authorizers' verifiers, by API and name.
-	jwt       map[jwtKey]*jwtauth.Verifier
+	jwt map[jwtKey]*jwtauth.Verifier
+	// cognito are the Cognito authorizers, by API, name and stage.
+	cognito   map[authorizerKey]*cognitoAuthorizer
 	signer    *sigv4.Signer
 	issuer    *idtoken.Issuer
 	audience  string
@@ -90,6 +92,7 @@ func New(plan *Plan, opts Options) (*Gateway, error) {
 		g.authorizers = azs
 	}
 	g.jwt = newJWTVerifiers(plan)
+	g.cognito = newCognitoAuthorizers(plan)
 	g.plan.Store(plan)
 	g.exchanges.New = func() any { return new(exchange) }
 	g.buffers.New = func() any { b := make([]byte, 32<<10); return &b }

@@ -24,6 +24,8 @@ func (g *Gateway) integrate(ex *exchange) error {
 	switch ex.route.integ.Type {
 	case model.AWSProxy:
 		return g.invokeLambda(ex)
+	case model.AWS:
+		return g.invokeLambdaCustom(ex)
 	case model.Mock:
 		return g.mockIntegration(ex)
 	}

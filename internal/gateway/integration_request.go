@@ -38,28 +38,22 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	if in.ContentLength > MaxPayload {
 		return gwerr.RequestTooLarge()
 	}
-	// Non-proxy integrations choose a request template by Content-Type.
+	// Non-proxy integrations convert the payload (contentHandling) and
+	// choose a request template by Content-Type.
 	var rendered []byte
+	var replaced bool
 	var overrides mapping.RequestOverrides
 	if !proxy {
-		tpl, found, err := rp.reqTemplates.forRequest(in.Header.Get("Content-Type"), rp.integ.PassthroughBehavior)
-		if err != nil {
+		var err error
+		if rendered, replaced, overrides, err = ex.requestPayload(); err != nil {
 			return err
 		}
-		if found && tpl != nil {
-			body, err := ex.readBody()
-			if err != nil {
-				return err
-			}
-			out, tc, err := ex.render(tpl, body)
-			if err != nil {
-				return err
-			}
-			rendered, overrides = out, tc.RequestOverrides()
-		}
-		if rp.integ.Type == model.Mock {
+		switch rp.integ.Type {
+		case model.Mock:
 			ex.event = rendered
 			return nil
+		case model.AWS:
+			return g.lambdaCustomRequest(ex, rendered, replaced)
 		}
 	}
 
@@ -80,12 +74,10 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	if proxy {
 		rawQuery = in.URL.RawQuery
 	}
-	if rp.needsBody && rendered == nil {
-		body, err := ex.readBody()
-		if err != nil {
+	if rp.needsBody {
+		if _, err := ex.readBody(); err != nil {
 			return err
 		}
-		ex.reqBody = body
 	}
 	for _, m := range rp.params {
 		var vals []string
@@ -123,6 +115,17 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	}
 	if query != nil {
 		rawQuery = query.Encode()
+	}
+	// $context.requestOverride.path.X replaces the integration's path
+	// parameter X, after the standard mappings, as the header and query
+	// string overrides below do.
+	for _, o := range overrides.Path {
+		if n := len(o.Values); n > 0 {
+			if pathValues == nil {
+				pathValues = map[string]string{}
+			}
+			pathValues[o.Name] = url.PathEscape(o.Values[n-1])
+		}
 	}
 
 	target := rp.uri[ex.stage.name].render(func(name string) string {
@@ -175,7 +178,9 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 		Host:       u.Host,
 	}
 	switch {
-	case rendered != nil:
+	case replaced && len(rendered) == 0:
+		out.Body = http.NoBody // a template that renders nothing sends no body
+	case replaced:
 		out.Body = io.NopCloser(bytes.NewReader(rendered))
 		out.ContentLength = int64(len(rendered))
 	case ex.reqBody != nil:

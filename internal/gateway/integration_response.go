@@ -44,7 +44,9 @@ func (ex *exchange) integrationBody() ([]byte, error) {
 // integrationResponse turns the integration's response into the method
 // response: a proxy integration passes it through (minus hop-by-hop
 // headers; REST remaps reserved ones), a non-proxy one selects an
-// integration response by status and maps its headers.
+// integration response by status (Lambda: by errorMessage), maps its
+// headers, converts the payload (contentHandling) and applies its
+// template.
 func integrationResponse(ex *exchange) error {
 	resp := ex.resp
 	if ex.route.integ.Type == model.AWSProxy {
@@ -66,9 +68,13 @@ func integrationResponse(ex *exchange) error {
 		return nil
 	}
 	status := strconv.Itoa(resp.StatusCode)
+	selector := status
+	if ex.route.integ.Type == model.AWS {
+		selector = ex.lambdaSelector()
+	}
 	for i := range ex.route.responses {
 		cr := &ex.route.responses[i]
-		if !cr.resp.Match(status) {
+		if !cr.resp.Match(selector) {
 			continue
 		}
 		ex.respStatus = cr.status
@@ -85,7 +91,7 @@ func integrationResponse(ex *exchange) error {
 					h.Set(hm.name, v[len(v)-1])
 				}
 			case mapping.ResponseBody:
-				body, err := ex.integrationBody()
+				body, err := ex.headerMappingBody()
 				if err != nil {
 					return err
 				}
@@ -95,7 +101,17 @@ func integrationResponse(ex *exchange) error {
 			}
 		}
 		ex.respHeader = h
-		if err := ex.applyResponseTemplate(cr); err != nil {
+		conv := ex.responseConversion(cr)
+		templates, err := ex.convertResponseBefore(conv)
+		if err != nil {
+			return err
+		}
+		if templates {
+			if err := ex.applyResponseTemplate(cr); err != nil {
+				return err
+			}
+		}
+		if err := ex.convertResponseAfter(conv); err != nil {
 			return err
 		}
 		if ex.respBody == nil && ex.integRead {
@@ -105,5 +121,8 @@ func integrationResponse(ex *exchange) error {
 	}
 	// API Gateway: "Execution failed due to configuration error: No match
 	// for output mapping and no default output mapping configured".
+	if ex.route.integ.Type == model.AWS {
+		return internalError(ex, fmt.Errorf("no integration response matches errorMessage %q and no default is configured", selector))
+	}
 	return internalError(ex, fmt.Errorf("no integration response matches status %s and no default is configured", status))
 }

@@ -6,14 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/gwerr"
 	"github.com/gatehouse/gatehouse/internal/lambda"
+	"github.com/gatehouse/gatehouse/internal/mapping"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/proxyevent"
 )
@@ -65,10 +67,8 @@ func (ex *exchange) eventRequest(body []byte) *proxyevent.Request {
 		RawPath:  ex.path,
 		RawQuery: in.URL.RawQuery,
 		Body:     body,
-		// Text travels as is; anything else base64-encoded, as HTTP APIs
-		// do (REST binary media types are not configurable yet).
-		Binary: !utf8.Valid(body),
-		Stage:  ex.stage.name,
+		Binary:   ex.eventBodyBinary(),
+		Stage:    ex.stage.name,
 	}
 	if r.Path == "" {
 		r.Path, r.RawPath = "/", "/"
@@ -86,32 +86,14 @@ func (ex *exchange) eventRequest(body []byte) *proxyevent.Request {
 		}
 		r.PathParameters = append(r.PathParameters, proxyevent.Param{Name: p.Name, Value: v})
 	}
-	for k, vv := range ex.queryValues() {
-		for _, v := range vv {
-			r.Query = append(r.Query, proxyevent.Param{Name: k, Value: v})
-		}
-	}
-	for k, vv := range in.Header {
-		if ex.route.route.Authorization == model.AuthIAM && (k == headerAuthorizationKey || k == headerSecurityToken) {
-			continue // consumed by the gateway, as on AWS
-		}
-		name := k
-		if raw, ok := ex.rawNames[k]; ok {
-			name = raw // as the client wrote it, as API Gateway passes it
-		}
-		for _, v := range vv {
-			r.Headers = append(r.Headers, proxyevent.Param{Name: name, Value: v})
-		}
-	}
-	if in.Host != "" {
-		name := "Host"
-		if raw, ok := ex.rawNames["Host"]; ok {
-			name = raw
-		}
-		r.Headers = append(r.Headers, proxyevent.Param{Name: name, Value: in.Host})
-	}
-	for k, v := range ex.stage.variables {
-		r.StageVariables = append(r.StageVariables, proxyevent.Param{Name: k, Value: v})
+	// The same order as templates see (templateInput): the query string
+	// as received, headers by name, stage variables by name; never Go's
+	// map order, so the same request gives the same event.
+	input := ex.templateInput(nil)
+	r.Query = toEventParams(input.Query)
+	r.Headers = toEventParams(input.Header)
+	for _, k := range slices.Sorted(maps.Keys(ex.stage.variables)) {
+		r.StageVariables = append(r.StageVariables, proxyevent.Param{Name: k, Value: ex.stage.variables[k]})
 	}
 	c := &r.Context
 	c.RequestID, c.ExtendedRequestID = ex.requestID, ex.extendedID
@@ -124,7 +106,10 @@ func (ex *exchange) eventRequest(body []byte) *proxyevent.Request {
 	c.Path = in.URL.EscapedPath()
 	if ex.sig != nil {
 		c.Identity = proxyevent.Identity{AccessKey: ex.sig.AccessKeyID, AccountID: ex.caller.AccountID,
-			Caller: ex.caller.UserID, User: ex.caller.UserID, UserARN: ex.caller.ARN}
+			Caller: ex.caller.UserID, User: ex.caller.UserID, UserARN: ex.caller.ARN,
+			CognitoIdentityID: ex.caller.CognitoIdentityID, CognitoIdentityPoolID: ex.caller.CognitoIdentityPoolID,
+			CognitoAuthenticationType: ex.caller.CognitoAuthenticationType, CognitoAuthenticationProvider: ex.caller.CognitoAuthenticationProvider,
+			CognitoAMR: ex.caller.CognitoAMR}
 		c.Authorizer.Kind = proxyevent.IAMAuthorizer
 	}
 	if ex.jwtClaims != nil {
@@ -147,12 +132,13 @@ func (ex *exchange) eventRequest(body []byte) *proxyevent.Request {
 	return r
 }
 
-// queryValues returns the parsed query string.
-func (ex *exchange) queryValues() url.Values {
-	if ex.query == nil {
-		ex.query = ex.in.URL.Query()
+// toEventParams converts template parameters to event parameters.
+func toEventParams(ps []mapping.Param) []proxyevent.Param {
+	out := make([]proxyevent.Param, len(ps))
+	for i, p := range ps {
+		out[i] = proxyevent.Param{Name: p.Name, Value: p.Value}
 	}
-	return ex.query
+	return out
 }
 
 // invokeLambda calls the function and turns its result into the
@@ -167,16 +153,10 @@ func (g *Gateway) invokeLambda(ex *exchange) error {
 	rest := ex.protocol() == model.REST
 	switch {
 	case err != nil:
-		if ex.in.Context().Err() != nil {
-			return &gwerr.Error{Err: fmt.Errorf("%w: invoke %s: %w", errClientGone, fn, err)}
-		}
-		if errors.Is(ex.ctx.Err(), context.DeadlineExceeded) {
-			return timeoutFor(ex).WithCause(fmt.Errorf("invoke %s: %w", fn, err))
-		}
-		ex.integStatus = invokeStatus(err)
-		return internalError(ex, fmt.Errorf("invoke %s: %w", fn, err))
+		return invokeFailure(ex, fn, err)
 	case fnErr != nil:
 		ex.integStatus = http.StatusOK
+		ex.integError = fnErr.Message
 		cause := fmt.Errorf("function %s failed: %s: %s", fn, fnErr.Type, fnErr.Message)
 		if rest {
 			return badGateway(cause)
@@ -199,9 +179,31 @@ func (g *Gateway) invokeLambda(ex *exchange) error {
 	for _, c := range resp.Cookies {
 		h.Add("Set-Cookie", c)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
-	ex.resp = &http.Response{StatusCode: resp.Status, Header: h, Body: io.NopCloser(bytes.NewReader(resp.Body)), ContentLength: int64(len(resp.Body))}
+	body := resp.Body
+	if rest && resp.Encoded != nil && !ex.acceptsBinary() {
+		// REST sends the base64 text unless the client's first Accept
+		// media type is a binary media type (docs/binary-media.md).
+		body = resp.Encoded
+	}
+	ex.proxyStatus = resp.Status
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	ex.resp = &http.Response{StatusCode: resp.Status, Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body))}
 	return nil
+}
+
+// invokeFailure is API Gateway's answer when Lambda did not run the
+// function: nothing for a client that went away, the integration timeout
+// (REST 504, HTTP API 503), else a 500 (throttled, unknown, too large).
+func invokeFailure(ex *exchange, fn string, err error) error {
+	if ex.in.Context().Err() != nil {
+		return &gwerr.Error{Err: fmt.Errorf("%w: invoke %s: %w", errClientGone, fn, err)}
+	}
+	if errors.Is(ex.ctx.Err(), context.DeadlineExceeded) {
+		return timeoutFor(ex).WithCause(fmt.Errorf("invoke %s: %w", fn, err))
+	}
+	ex.integStatus = invokeStatus(err)
+	ex.integError = err.Error()
+	return internalError(ex, fmt.Errorf("invoke %s: %w", fn, err))
 }
 
 // badGateway is REST's answer to a failed or malformed Lambda proxy

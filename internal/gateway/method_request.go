@@ -16,6 +16,9 @@ func (g *Gateway) methodRequest(ex *exchange) error {
 	}
 	m, ok := ex.api.table.Lookup(ex.in.Method, ex.path, ex.params)
 	if !ok {
+		if ex.api.cors != nil && isPreflight(ex.in) {
+			return g.answerPreflight(ex)
+		}
 		return notFound(ex)
 	}
 	ex.params = m.Params
@@ -27,8 +30,10 @@ func (g *Gateway) methodRequest(ex *exchange) error {
 		return g.authorizeLambda(ex)
 	case model.AuthJWT:
 		return g.authorizeJWT(ex)
+	case model.AuthCognito:
+		return g.authorizeCognito(ex)
 	}
-	return nil
+	return g.authorizeResourcePolicy(ex)
 }
 
 func notFound(ex *exchange) error {

@@ -69,6 +69,7 @@ type writerOnly struct{ io.Writer }
 
 // setIDHeaders adds the request id headers every API Gateway response has.
 func setIDHeaders(ex *exchange, h http.Header) {
+	applyCORS(ex, h)
 	// Written with AWS's own capitalisation; header names are
 	// case-insensitive, but people compare captures by eye.
 	if ex.protocol() == model.HTTP {

@@ -23,6 +23,9 @@ func (g *Gateway) serve(ex *exchange) {
 
 	err := g.methodRequest(ex)
 	if err == nil {
+		err = g.validateRequest(ex)
+	}
+	if err == nil {
 		err = g.integrationRequest(ex)
 	}
 	if err == nil {
@@ -34,7 +37,7 @@ func (g *Gateway) serve(ex *exchange) {
 	if err == nil {
 		err = g.methodResponse(ex)
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, errAnswered) {
 		return
 	}
 	var gw *gwerr.Error

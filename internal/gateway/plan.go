@@ -34,6 +34,12 @@ type Plan struct {
 	// the sigv4 option that says so, made once.
 	signedHosts  []string
 	trustedHosts func(*sigv4.Options)
+	// jwtTokenCache is jwtauth.Options.TokenCacheSize for the JWT
+	// authorizers (config jwtCache).
+	jwtTokenCache int
+	// cognito are the Cognito authorizers' user pools, by API, name and
+	// stage.
+	cognito map[authorizerKey]*cognitoSpec
 }
 
 type apiPlan struct {
@@ -47,6 +53,10 @@ type apiPlan struct {
 	resourcePolicy *iam.Policy
 	// gatewayResponses customise the gateway's errors, by response type.
 	gatewayResponses map[string]*gatewayResponse
+	// cors is an HTTP API's CORS configuration, or nil.
+	cors *corsPlan
+	// binaryTypes are the REST API's binary media types.
+	binaryTypes mediaTypes
 }
 
 type stagePlan struct {
@@ -62,8 +72,8 @@ type routePlan struct {
 	// uri is the integration URI compiled per stage (stage variables
 	// substituted at load, {param} placeholders left for each request).
 	uri map[string]uriTemplate
-	// function is the Lambda function of an AWS_PROXY integration, per
-	// stage (stage variables substituted).
+	// function is the Lambda function of an AWS_PROXY or AWS integration,
+	// per stage (stage variables substituted).
 	function map[string]string
 	// httpParams and httpResponse are an HTTP API's parameter mappings.
 	httpParams   []mapping.HTTPMapping
@@ -74,6 +84,8 @@ type routePlan struct {
 	reqTemplates templateSet
 	// responses are the non-proxy integration responses, compiled.
 	responses []compiledResponse
+	// validation is the REST method's request validation, or nil.
+	validation *validationPlan
 }
 
 type compiledResponse struct {
@@ -109,6 +121,7 @@ type uriPart struct {
 // writer for each stage's destination.
 func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 	p := &Plan{Region: cfg.Region, AccountID: cfg.AccountID, byID: map[string]*apiPlan{}, domains: map[string][]basePath{}}
+	p.jwtTokenCache = cfg.JWTCache.TokenCacheSize()
 	if tp := cfg.TrustedProxies; len(tp.Networks) > 0 && len(tp.Hosts) > 0 {
 		p.proxies = &TrustedProxies{Networks: tp.Networks, Hosts: tp.Hosts}
 		p.signedHosts = append([]string{""}, tp.Hosts...)
@@ -127,9 +140,14 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 		for _, r := range api.Routes {
 			p.usesIAM = p.usesIAM || r.Authorization == model.AuthIAM
 			p.forwardsJWT = p.forwardsJWT || r.Integration.ForwardIdentity == model.ForwardJWT
-			p.usesLambda = p.usesLambda || r.Integration.Type == model.AWSProxy || r.Authorization == model.AuthCustom
+			p.usesLambda = p.usesLambda || r.Integration.Type == model.AWSProxy || r.Integration.Type == model.AWS || r.Authorization == model.AuthCustom
 		}
 	}
+	cognito, err := planCognito(cfg)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	p.cognito = cognito
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -157,7 +175,9 @@ func compileAPI(api *model.API, logs *LogSinks) (*apiPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ap := &apiPlan{api: api, table: table, stages: map[string]*stagePlan{}, routes: map[*model.Route]*routePlan{}, gatewayResponses: grs}
+	ap := &apiPlan{api: api, table: table, stages: map[string]*stagePlan{}, routes: map[*model.Route]*routePlan{}, gatewayResponses: grs,
+		binaryTypes: compileMediaTypes(api.BinaryMediaTypes)}
+	ap.cors = compileCORS(api.CORS)
 	if api.ResourcePolicy != nil {
 		pol, err := iam.ParsePolicy("resource policy", iam.ResourcePolicy, api.ResourcePolicy)
 		if err != nil {
@@ -185,6 +205,9 @@ func compileAPI(api *model.API, logs *LogSinks) (*apiPlan, error) {
 		}
 		ap.routes[r] = rp
 	}
+	if err := compileValidation(api, ap); err != nil {
+		errs = append(errs, err) // each message names its file, line and model
+	}
 	return ap, errors.Join(errs...)
 }
 
@@ -210,19 +233,26 @@ func compileRoute(api *model.API, r *model.Route) (*routePlan, error) {
 	for _, m := range params {
 		rp.needsBody = rp.needsBody || m.Source.NeedsBody()
 	}
-	if in.Type == model.AWSProxy {
+	if in.Type == model.AWSProxy || in.Type == model.AWS {
 		rp.function = map[string]string{}
 		for _, s := range api.Stages {
 			rp.function[s.Name] = config.ResolveFunction(in.Function, s.Variables)
 		}
+	}
+	if in.Type == model.AWSProxy {
 		return rp, nil
+	}
+	if in.Type == model.AWS {
+		if err := checkLambdaRequestParameters(in.RequestParameters); err != nil {
+			return nil, err
+		}
 	}
 	if rp.reqTemplates, err = compileTemplates(in.RequestTemplates); err != nil {
 		return nil, err
 	}
 	for _, s := range api.Stages {
-		if in.Type == model.Mock {
-			break // no backend
+		if in.Type == model.Mock || in.Type == model.AWS {
+			break // no HTTP backend
 		}
 		raw, err := substituteStageVariables(in.URI, s.Variables)
 		if err != nil {

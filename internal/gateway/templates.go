@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,26 +88,8 @@ func (ts templateSet) forResponse() (contentType string, tpl *vtl.Template, ok b
 // render runs a mapping template over body (the method request's, or the
 // integration response's) and the method request's parameters.
 func (ex *exchange) render(t *vtl.Template, body []byte) ([]byte, *mapping.TemplateContext, error) {
-	data := mapping.InputData{Body: body}
-	for _, p := range ex.params {
-		v := p.Raw
-		if u, err := url.PathUnescape(v); err == nil {
-			v = u
-		}
-		data.Path = append(data.Path, mapping.Param{Name: p.Name, Value: v})
-	}
-	for k, vv := range ex.queryValues() {
-		for _, v := range vv {
-			data.Query = append(data.Query, mapping.Param{Name: k, Value: v})
-		}
-	}
-	for k, vv := range ex.in.Header {
-		for _, v := range vv {
-			data.Header = append(data.Header, mapping.Param{Name: k, Value: v})
-		}
-	}
 	tc := mapping.NewTemplateContext(ex)
-	vars := mapping.Vars(mapping.NewInput(data), tc, mapping.StageVariables(ex.stage.variables))
+	vars := mapping.Vars(mapping.NewInput(ex.templateInput(body)), tc, mapping.StageVariables(ex.stage.variables))
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, vars, vtl.Limits{}); err != nil {
 		return nil, nil, internalError(ex, fmt.Errorf("mapping template: %w", err))
@@ -116,8 +97,12 @@ func (ex *exchange) render(t *vtl.Template, body []byte) ([]byte, *mapping.Templ
 	return buf.Bytes(), tc, nil
 }
 
-// readBody reads the method request's body, bounded by MaxPayload.
+// readBody reads the method request's body, bounded by MaxPayload, once:
+// later calls return the same bytes (also kept in ex.reqBody).
 func (ex *exchange) readBody() ([]byte, error) {
+	if ex.reqBody != nil {
+		return ex.reqBody, nil
+	}
 	if ex.in.ContentLength > MaxPayload {
 		return nil, gwerr.RequestTooLarge()
 	}
@@ -128,6 +113,10 @@ func (ex *exchange) readBody() ([]byte, error) {
 	if len(b) > MaxPayload {
 		return nil, gwerr.RequestTooLarge()
 	}
+	if b == nil {
+		b = []byte{} // non-nil: read
+	}
+	ex.reqBody = b
 	return b, nil
 }
 

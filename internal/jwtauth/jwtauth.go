@@ -49,6 +49,11 @@ type Options struct {
 	// Empty means no audience check, as for REST COGNITO_USER_POOLS
 	// authorizers, which do not check it.
 	Audiences []string
+	// JWKSURI is the URL of the issuer's key set. Empty means discovery:
+	// {Issuer}/.well-known/openid-configuration's jwks_uri, else
+	// {Issuer}/.well-known/jwks.json. Set it when the keys are served
+	// apart from the issuer (a local stand-in for a Cognito user pool).
+	JWKSURI string
 	// HTTPClient fetches the discovery document and the JWKS. Nil means a
 	// client with a DefaultHTTPTimeout (5 s) timeout.
 	HTTPClient *http.Client
@@ -60,6 +65,11 @@ type Options struct {
 	// MaxTokenSize is the longest token, in bytes, that is parsed at all.
 	// Zero means DefaultMaxTokenSize (16 KiB).
 	MaxTokenSize int
+	// TokenCacheSize bounds the cache of verified tokens (see tokenCache):
+	// a token seen before and not expired is answered without checking its
+	// signature again. Zero means DefaultTokenCacheSize (10,000 tokens); a
+	// negative value turns the cache off.
+	TokenCacheSize int
 }
 
 // Verifier checks tokens from one issuer. It is safe for concurrent use.
@@ -70,6 +80,7 @@ type Verifier struct {
 	maxSize   int
 	algs      []jose.SignatureAlgorithm
 	jwks      *jwksCache
+	tokens    *tokenCache // nil when off
 }
 
 // New returns a Verifier for opts. It does no I/O: the JWKS is fetched by the
@@ -98,17 +109,26 @@ func New(opts Options) *Verifier {
 		now:       now,
 		maxSize:   maxSize,
 		algs:      allowedAlgs(),
-		jwks:      &jwksCache{issuer: opts.Issuer, client: client, now: now, refresh: refresh},
+		jwks:      &jwksCache{issuer: opts.Issuer, jwksURI: opts.JWKSURI, client: client, now: now, refresh: refresh},
+		tokens:    newTokenCache(opts.TokenCacheSize, refresh),
 	}
 }
 
 // Verify checks token (without "Bearer "; see TokenFromHeader) and returns
 // its claims. Checks, in order: size, compact JWS syntax, alg allow list,
 // kid in the JWKS, signature, iss, exp, nbf, iat, token_use, aud/client_id.
-// The error is always an *Error.
+// The error is always an *Error. Claims may be shared with other calls
+// (the verified-token cache): callers must not modify them.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > v.maxSize {
 		return nil, failf(ReasonTooLarge, "token is %d bytes, limit %d", len(token), v.maxSize)
+	}
+	var key [32]byte
+	if v.tokens != nil {
+		key = tokenKey(token)
+		if c := v.tokens.get(&key, v.now()); c != nil {
+			return c, nil
+		}
 	}
 	jws, err := jose.ParseSignedCompact(token, v.algs)
 	if err != nil {
@@ -144,7 +164,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := v.check(&reg); err != nil {
 		return nil, err
 	}
-	return &Claims{All: all, Scopes: reg.scopes}, nil
+	claims := &Claims{All: all, Scopes: reg.scopes}
+	v.tokens.put(&key, claims, reg.exp, v.now())
+	return claims, nil
 }
 
 // verifyWith tries each key published under the token's kid whose type fits

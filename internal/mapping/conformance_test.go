@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -10,22 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/testutil/tplcase"
 	"github.com/gatehouse/gatehouse/internal/vtl"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of derived conformance cases")
-
-// caseInput is the request section of a conformance case.
-type caseInput struct {
-	Body           *string           `json:"body"`           // raw payload
-	JSON           json.RawMessage   `json:"json"`           // payload given as JSON (re-used verbatim)
-	Path           [][2]string       `json:"path"`           // path parameters, in order
-	Query          [][2]string       `json:"query"`          // query values, in order received
-	Headers        [][2]string       `json:"headers"`        // header values, in order received
-	Context        map[string]string `json:"context"`        // flat $context names
-	StageVariables map[string]string `json:"stageVariables"` // $stageVariables
-	Overrides      bool              `json:"overrides"`      // append the overrides the template set
-}
 
 type mapSource map[string]string
 
@@ -49,63 +37,16 @@ func pairs(ps [][2]string) []Param {
 	return out
 }
 
-const overridesMarker = "\n#### overrides\n"
-
-// conformanceCase is one testdata/conformance/*.txt file:
-//
-//	% header lines (source, expected: aws|derived, compare: exact|json)
-//	template
-//	----
-//	input (JSON, see caseInput)
-//	----
-//	expected output, byte for byte to the end of the file
-type conformanceCase struct {
-	header   []string
-	template string
-	input    string
-	expected string
-	aws      bool // the expected output is AWS's documented output
-	jsonCmp  bool // compare as JSON (AWS documents pretty-printed output)
-}
-
-func parseCase(src string) (conformanceCase, error) {
-	var c conformanceCase
-	for strings.HasPrefix(src, "% ") {
-		line, rest, _ := strings.Cut(src, "\n")
-		c.header = append(c.header, line)
-		src = rest
-		switch {
-		case strings.HasPrefix(line, "% expected: aws"):
-			c.aws = true
-		case strings.HasPrefix(line, "% compare: json"):
-			c.jsonCmp = true
-		}
+// renderCase runs a case's template over its input with the engine alone.
+func renderCase(c tplcase.Case) (string, error) {
+	in, err := c.DecodeInput()
+	if err != nil {
+		return "", err
 	}
-	parts := strings.SplitN(src, "\n----\n", 3)
-	if len(parts) != 3 {
-		return c, fmt.Errorf("want template, ----, input, ----, expected")
-	}
-	c.template, c.input, c.expected = parts[0], parts[1], parts[2]
-	return c, nil
-}
-
-func (c conformanceCase) render() (string, error) {
-	var in caseInput
-	dec := json.NewDecoder(strings.NewReader(c.input))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return "", fmt.Errorf("input: %w", err)
-	}
-	data := InputData{Path: pairs(in.Path), Query: pairs(in.Query), Header: pairs(in.Headers)}
-	switch {
-	case in.Body != nil:
-		data.Body = []byte(*in.Body)
-	case in.JSON != nil:
-		data.Body = in.JSON
-	}
+	data := InputData{Path: pairs(in.Path), Query: pairs(in.Query), Header: pairs(in.Headers), Body: in.Payload()}
 	ctx := NewTemplateContext(mapSource(in.Context))
 	vars := Vars(NewInput(data), ctx, StageVariables(in.StageVariables))
-	t, err := vtl.Parse("case", c.template)
+	t, err := vtl.Parse("case", c.Template)
 	if err != nil {
 		return "ERROR: " + err.Error() + "\n", nil
 	}
@@ -114,7 +55,7 @@ func (c conformanceCase) render() (string, error) {
 		return "ERROR: " + err.Error() + "\n", nil
 	}
 	if in.Overrides {
-		buf.WriteString(overridesMarker)
+		buf.WriteString(tplcase.OverridesMarker)
 		writeOverrides(&buf, ctx)
 	}
 	return buf.String(), nil
@@ -143,74 +84,32 @@ func writeOverrides(buf *bytes.Buffer, ctx *TemplateContext) {
 	}
 }
 
-func normalizeJSON(s string) (string, error) {
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
-func (c conformanceCase) equal(got string) (bool, error) {
-	if !c.jsonCmp {
-		return got == c.expected, nil
-	}
-	gotBody, gotRest, _ := strings.Cut(got, overridesMarker)
-	wantBody, wantRest, _ := strings.Cut(c.expected, overridesMarker)
-	if gotRest != wantRest {
-		return false, nil
-	}
-	g, err := normalizeJSON(gotBody)
-	if err != nil {
-		return false, fmt.Errorf("output is not JSON: %w", err)
-	}
-	w, err := normalizeJSON(wantBody)
-	if err != nil {
-		return false, fmt.Errorf("expected output is not JSON: %w", err)
-	}
-	return g == w, nil
-}
-
+// TestConformance runs every case through the engine. conformance/ runs
+// the same files through the gateway.
 func TestConformance(t *testing.T) {
-	files, err := filepath.Glob("testdata/conformance/*.txt")
+	cases, err := tplcase.Load(filepath.Join("testdata", "conformance"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) == 0 {
-		t.Fatal("no conformance cases")
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := parseCase(string(src))
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			file := filepath.Join("testdata", "conformance", c.Name+".txt")
+			got, err := renderCase(c)
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			got, err := c.render()
-			if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			if *update && !c.aws {
-				var b strings.Builder
-				for _, h := range c.header {
-					b.WriteString(h + "\n")
-				}
-				b.WriteString(c.template + "\n----\n" + c.input + "\n----\n" + got)
-				if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+			if *update && !c.AWS {
+				if err := os.WriteFile(file, c.Rewrite(got), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			ok, err := c.equal(got)
+			ok, err := c.Equal(got)
 			if err != nil {
 				t.Fatalf("%s: %v\ngot:\n%s", file, err, got)
 			}
 			if !ok {
-				t.Errorf("%s:\ngot:\n%s\nwant:\n%s", file, got, c.expected)
+				t.Errorf("%s:\ngot:\n%s\nwant:\n%s", file, got, c.Expected)
 			}
 		})
 	}

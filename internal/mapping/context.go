@@ -164,7 +164,7 @@ func (n *namespace) Property(name string) (any, bool) {
 	if n == &n.c.authorizer && name == "claims" {
 		return &n.c.claims, true
 	}
-	v := n.c.value(n.prefix + name)
+	v := n.c.value(qualified(n.prefix, name))
 	if v != "" || n.known(name) {
 		return v, true
 	}
@@ -514,6 +514,25 @@ func Vars(in *Input, ctx *TemplateContext, stageVariables *vtl.Map) map[string]a
 		"util":           Util{},
 		"stageVariables": stageVariables,
 	}
+}
+
+// qualified returns prefix+name, without building the string for the
+// documented names: a template reads $context.identity.* on every request.
+func qualified(prefix, name string) string {
+	for _, q := range [...]string{
+		"identity.accessKey", "identity.accountId", "identity.apiKey", "identity.apiKeyId",
+		"identity.caller", "identity.cognitoAuthenticationProvider",
+		"identity.cognitoAuthenticationType", "identity.cognitoIdentityId",
+		"identity.cognitoIdentityPoolId", "identity.principalOrgId", "identity.sourceIp",
+		"identity.user", "identity.userAgent", "identity.userArn",
+		"authorizer.principalId",
+		"error.message", "error.messageString", "error.responseType", "error.validationErrorString",
+	} {
+		if len(q) == len(prefix)+len(name) && q[:len(prefix)] == prefix && q[len(prefix):] == name {
+			return q
+		}
+	}
+	return prefix + name
 }
 
 func isContextName(n string) bool {

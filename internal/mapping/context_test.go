@@ -174,3 +174,22 @@ func TestOverrideCycle(t *testing.T) {
 		t.Errorf("overrides = %+v", r)
 	}
 }
+
+func TestQualified(t *testing.T) {
+	for _, tt := range []struct{ prefix, name, want string }{
+		{"identity.", "caller", "identity.caller"},
+		{"identity.", "userArn", "identity.userArn"},
+		{"authorizer.", "principalId", "authorizer.principalId"},
+		{"authorizer.", "custom", "authorizer.custom"},
+		{"authorizer.claims.", "sub", "authorizer.claims.sub"},
+		{"error.", "message", "error.message"},
+		{"identity.", "", "identity."},
+	} {
+		if got := qualified(tt.prefix, tt.name); got != tt.want {
+			t.Errorf("qualified(%q, %q) = %q, want %q", tt.prefix, tt.name, got, tt.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = qualified("identity.", "sourceIp") }); n != 0 {
+		t.Errorf("qualified allocates %v times for a documented name", n)
+	}
+}

@@ -127,17 +127,10 @@ func (in *Input) Params() *vtl.Map {
 }
 
 // pairsMap builds one of the $input.params() maps with
-// vtl.NewStringMap: a handful of allocations whatever the number of
+// vtl.NewStringPairs: a handful of allocations whatever the number of
 // parameters, instead of two per parameter (BenchmarkRenderHeaders).
 func pairsMap(ps []Param) *vtl.Map {
-	if len(ps) == 0 {
-		return vtl.NewStringMap()
-	}
-	kv := make([]string, 0, 2*len(ps))
-	for _, p := range ps {
-		kv = append(kv, p.Name, p.Value)
-	}
-	return vtl.NewStringMap(kv...)
+	return vtl.NewStringPairs(len(ps), func(i int) (string, string) { return ps[i].Name, ps[i].Value })
 }
 
 // Param returns $input.params(name): the value of the path parameter,
@@ -236,6 +229,14 @@ func (in *Input) Path(expr string) (any, error) {
 // whitespace, see appendJSON). A definite path that finds nothing gives
 // the empty JSON string "" (two quote characters).
 func (in *Input) JSON(expr string) (string, error) {
+	if expr == "$" {
+		// The whole body, the usual case: written straight from the text.
+		var w strings.Builder
+		w.Grow(len(in.body))
+		if compactJSON(&w, in.body) {
+			return w.String(), nil
+		}
+	}
 	v, ok, err := in.eval(expr)
 	if err != nil {
 		return "", err

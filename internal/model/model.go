@@ -44,6 +44,14 @@ type API struct {
 	// GatewayResponses customise the gateway's own error answers by
 	// response type (DEFAULT_4XX, MISSING_AUTHENTICATION_TOKEN, ...).
 	GatewayResponses map[string]*GatewayResponse
+	// CORS is an HTTP API's CORS configuration; nil means none.
+	CORS *CORS
+	// BinaryMediaTypes are the REST API's binary media types
+	// (x-amazon-apigateway-binary-media-types), e.g. "image/png",
+	// "image/*", "*/*"; nil means every payload is text.
+	BinaryMediaTypes []string
+	// Models are the REST API's models by name (request validation).
+	Models map[string]*Model
 }
 
 // GatewayResponse is one x-amazon-apigateway-gateway-responses entry.
@@ -83,7 +91,11 @@ type Authorizer struct {
 	// JWTIssuer and JWTAudience are a JWT authorizer's jwtConfiguration.
 	JWTIssuer   string
 	JWTAudience []string
-	Where       string
+	// ProviderARNs are a Cognito authorizer's user pools
+	// (arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}); the pool
+	// id may be ${stageVariables.x}.
+	ProviderARNs []string
+	Where        string
 }
 
 // Stage is a deployment stage with its variables and access log settings.
@@ -119,8 +131,11 @@ type Route struct {
 	// Authorizer names the API's authorizer when Authorization is CUSTOM
 	// or JWT.
 	Authorizer string
-	// AuthorizationScopes are the scopes a JWT route requires (any one).
+	// AuthorizationScopes are the scopes a JWT route or a Cognito method
+	// requires (any one).
 	AuthorizationScopes []string
+	// Validation is the REST method's request validation; nil means none.
+	Validation *RequestValidation
 	// Where is the definition position ("pets.yaml:12:5") for messages.
 	Where string
 }
@@ -134,6 +149,9 @@ const (
 	HTTPPlain IntegrationType = "HTTP"
 	AWSProxy  IntegrationType = "AWS_PROXY" // Lambda proxy integration
 	Mock      IntegrationType = "MOCK"      // answered by the gateway itself
+	// AWS is a non-proxy (custom) AWS integration; gatehouse serves the
+	// Lambda one: templates build the payload, responses map the result.
+	AWS IntegrationType = "AWS"
 )
 
 // Template is a mapping template with where it was defined, for errors.
@@ -147,8 +165,9 @@ type Integration struct {
 	Type       IntegrationType
 	HTTPMethod string // method used toward the backend; ANY keeps the caller's
 	URI        string // may hold {param} and ${stageVariables.x}
-	// Function is the Lambda function of an AWS_PROXY integration: its name
-	// (from the function ARN in URI), which may hold ${stageVariables.x}.
+	// Function is the Lambda function of an AWS_PROXY or AWS (Lambda)
+	// integration: its name (from the function ARN in URI), which may hold
+	// ${stageVariables.x}.
 	Function string
 	// RequestParameters maps integration.request.{header,querystring,path}.X
 	// to a source expression: method.request.*, 'static', context.*,
@@ -163,6 +182,9 @@ type Integration struct {
 	PassthroughBehavior string
 	// RequestTemplates are the request mapping templates by content type.
 	RequestTemplates map[string]Template
+	// ContentHandling converts the request payload of a non-proxy
+	// integration: ConvertToText, ConvertToBinary, or "" (pass it through).
+	ContentHandling string
 	// ResponseParameters are an HTTP API integration's response parameter
 	// mappings, by status code.
 	ResponseParameters map[string]map[string]string
@@ -208,7 +230,8 @@ const DefaultHTTPAPITimeout = 30 * time.Second
 // integration's result (x-amazon-apigateway-integration.responses).
 type IntegrationResponse struct {
 	// Pattern is the selectionPattern, a regular expression matched
-	// against the whole backend status code; empty is the default.
+	// against the whole backend status code (Lambda: the whole
+	// errorMessage, "" on success); empty is the default.
 	Pattern    string
 	StatusCode string
 	// Parameters maps method.response.header.X to
@@ -217,8 +240,18 @@ type IntegrationResponse struct {
 	// Templates are the response mapping templates by content type; an
 	// empty template passes the integration's body through.
 	Templates map[string]Template
-	re        *regexp.Regexp
+	// ContentHandling converts the response payload: ConvertToText,
+	// ConvertToBinary, or "" (decided by the binary media types).
+	ContentHandling string
+	re              *regexp.Regexp
 }
+
+// Content handling values (contentHandling of integrations and
+// integration responses).
+const (
+	ConvertToText   = "CONVERT_TO_TEXT"   // binary → base64 text
+	ConvertToBinary = "CONVERT_TO_BINARY" // base64 text → binary
+)
 
 // Compile prepares Pattern; it must be called before Match.
 func (r *IntegrationResponse) Compile() error {

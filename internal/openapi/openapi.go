@@ -60,7 +60,7 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 		es.Add(paths, "paths", "must be a mapping of path templates")
 		return nil, es.Err()
 	}
-	doc := readDocument(es, root)
+	doc := readDocument(es, root, protocol)
 	var resourcePolicy []byte
 	if pol := yamlx.Lookup(root, "x-amazon-apigateway-policy"); pol != nil {
 		if protocol != model.REST {
@@ -72,6 +72,9 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 		}
 	}
 	gatewayResponses := decodeGatewayResponses(es, yamlx.Lookup(root, "x-amazon-apigateway-gateway-responses"), protocol)
+	cors := DecodeCORS(es, yamlx.Lookup(root, corsKey), corsKey, protocol)
+	binaryMediaTypes := decodeBinaryMediaTypes(es, yamlx.Lookup(root, binaryMediaTypesKey), protocol)
+	validation := readRequestValidation(es, root, protocol)
 	var routes []*model.Route
 	for i := 0; i+1 < len(paths.Content); i += 2 {
 		key, item := paths.Content[i], paths.Content[i+1]
@@ -106,6 +109,7 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 				r.Key = method + " " + path
 			}
 			r.Authorization, r.Authorizer, r.AuthorizationScopes = doc.authorization(es, op, opField)
+			r.Validation = validation.method(es, item, op, opField, r.Method, r.Path)
 			integ := yamlx.Lookup(op, "x-amazon-apigateway-integration")
 			if integ == nil {
 				es.Add(opKey, opField, "has no x-amazon-apigateway-integration; gatehouse cannot serve a method without an integration")
@@ -120,7 +124,9 @@ func Decode(file string, root *yaml.Node, protocol model.Protocol) (*Definition,
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
-	def := &Definition{Routes: routes, ResourcePolicy: resourcePolicy, GatewayResponses: gatewayResponses}
+	def := &Definition{Routes: routes, ResourcePolicy: resourcePolicy, GatewayResponses: gatewayResponses, BinaryMediaTypes: binaryMediaTypes}
+	def.CORS = cors
+	def.Models = validation.models
 	for _, sc := range doc.schemes {
 		if sc.authorizer != nil {
 			if def.Authorizers == nil {
@@ -139,8 +145,15 @@ type Definition struct {
 	ResourcePolicy []byte
 	// Authorizers are the Lambda authorizers of the security schemes.
 	Authorizers map[string]*model.Authorizer
+	// CORS is an HTTP API's x-amazon-apigateway-cors; nil for none.
+	CORS *model.CORS
 	// GatewayResponses are x-amazon-apigateway-gateway-responses.
 	GatewayResponses map[string]*model.GatewayResponse
+	// BinaryMediaTypes are x-amazon-apigateway-binary-media-types.
+	BinaryMediaTypes []string
+	// Models are a REST API's models (definitions, components.schemas and
+	// inline body schemas) by name.
+	Models map[string]*model.Model
 }
 
 // isGatewayResponseType reports whether t is one of API Gateway's gateway
@@ -275,8 +288,12 @@ func (d *document) authorization(es *yamlx.Errors, op *yaml.Node, field string) 
 			case scheme.authType == model.AuthJWT:
 				result, authorizerName = model.AuthJWT, name.Value
 				scopes = scopeList(req.Content[i+1])
+			case scheme.authType == model.AuthCognito:
+				// The method's authorizationScopes are the requirement's list.
+				result, authorizerName = model.AuthCognito, name.Value
+				scopes = scopeList(req.Content[i+1])
 			default:
-				es.Add(name, secField, "security scheme %q (%s) is not supported yet (served: awsSigv4 / AWS_IAM, Lambda token and request authorizers)", name.Value, scheme.kind)
+				es.Add(name, secField, "security scheme %q (%s) is not supported yet (served: awsSigv4 / AWS_IAM, Lambda token and request, jwt and cognito_user_pools authorizers)", name.Value, scheme.kind)
 			}
 		}
 	}
@@ -322,7 +339,7 @@ type document struct {
 	schemes  map[string]*securityScheme
 }
 
-func readDocument(es *yamlx.Errors, root *yaml.Node) *document {
+func readDocument(es *yamlx.Errors, root *yaml.Node, protocol model.Protocol) *document {
 	d := &document{security: yamlx.Lookup(root, "security"), schemes: map[string]*securityScheme{}}
 	schemes := yamlx.Lookup(root, "securityDefinitions")
 	if schemes == nil {
@@ -350,7 +367,13 @@ func readDocument(es *yamlx.Errors, root *yaml.Node) *document {
 					es.Add(an, field+".authorizerUri", "%v", err)
 					break
 				}
-				a := &model.Authorizer{Name: name.Value, Type: t, Function: fn, IdentitySource: ad.IdentitySource,
+				src := ad.IdentitySource
+				if src == "" && t == "token" {
+					// AWS's own example names the token header only in the
+					// scheme (name, in: header).
+					src = schemeHeader(n)
+				}
+				a := &model.Authorizer{Name: name.Value, Type: t, Function: fn, IdentitySource: src,
 					IdentityValidationExpression: ad.IdentityValidationExpression, ResultTTL: 300,
 					PayloadFormatVersion: ad.AuthorizerPayloadFormatVersion, EnableSimpleResponses: ad.EnableSimpleResponses,
 					Where: fmt.Sprintf("%s:%d:%d", es.File, an.Line, an.Column)}
@@ -375,6 +398,11 @@ func readDocument(es *yamlx.Errors, root *yaml.Node) *document {
 				a := &model.Authorizer{Name: name.Value, Type: t, IdentitySource: src, JWTIssuer: jc.Issuer, JWTAudience: jc.Audience,
 					Where: fmt.Sprintf("%s:%d:%d", es.File, an.Line, an.Column)}
 				s.authType, s.authorizer, s.kind = model.AuthJWT, a, "JWT authorizer"
+			case t == model.AuthorizerCognito:
+				// On errors (already reported) the authorizer is nil and
+				// the definition is not served.
+				s.authType, s.kind = model.AuthCognito, "Cognito user pool authorizer"
+				s.authorizer = cognitoAuthorizer(es, name.Value, n, an, &ad, field, protocol)
 			}
 		} else if t := yamlx.Lookup(n, "type"); t != nil {
 			s.kind = t.Value
@@ -460,7 +488,13 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 			es.Add(at("type"), field+".type", "type %q is a REST API integration; HTTP APIs have no MOCK", d.Type)
 		}
 	case "AWS":
-		es.Add(at("type"), field+".type", "integration type %q is not supported yet (served: http_proxy, http, aws_proxy, mock)", d.Type)
+		in.Type = model.AWS
+		if protocol == model.HTTP {
+			es.Add(at("type"), field+".type", "type %q is a REST API integration; HTTP APIs use aws_proxy", d.Type)
+		}
+		if in.HTTPMethod == "" {
+			in.HTTPMethod = "POST" // Lambda is always invoked with POST
+		}
 	default:
 		es.Add(at("type"), field+".type", "unknown integration type %q (allowed: http_proxy, http, aws_proxy, aws, mock)", d.Type)
 	}
@@ -478,7 +512,9 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 	case in.Type == model.Mock:
 	case d.URI == "":
 		es.Add(n, field, `missing required key "uri"`)
-	case in.Type == model.AWSProxy:
+	case in.Type == model.AWS && !isLambdaInvocationURI(d.URI):
+		es.Add(at("uri"), field+".uri", "AWS service integration %q is not supported yet (served: Lambda, arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function ARN}/invocations)", d.URI)
+	case in.Type == model.AWSProxy || in.Type == model.AWS:
 		fn, err := LambdaFunction(d.URI)
 		if err != nil {
 			es.Add(at("uri"), field+".uri", "%v", err)
@@ -516,6 +552,7 @@ func DecodeIntegration(es *yamlx.Errors, n *yaml.Node, field string, protocol mo
 		es.Add(at("payloadFormatVersion"), field+".payloadFormatVersion", "must be 1.0 or 2.0, not %q", d.PayloadFormatVersion)
 	}
 	in.RequestTemplates = decodeTemplates(es, d.RequestTemplates, field+".requestTemplates")
+	in.ContentHandling = decodeContentHandling(es, at("contentHandling"), field+".contentHandling", d.ContentHandling)
 	if d.ResponseParameters != nil {
 		if protocol != model.HTTP {
 			es.Add(at("responseParameters"), field+".responseParameters", "integration-level responseParameters are for HTTP APIs; REST APIs map them in responses")
@@ -553,7 +590,8 @@ func decodeResponses(es *yamlx.Errors, n *yaml.Node, field string, in *model.Int
 		f := field + "." + k.Value
 		yamlx.Decode(es, v, f, &d)
 		r := model.IntegrationResponse{Pattern: k.Value, StatusCode: d.StatusCode, Parameters: d.ResponseParameters,
-			Templates: decodeTemplates(es, d.ResponseTemplates, f+".responseTemplates")}
+			Templates:       decodeTemplates(es, d.ResponseTemplates, f+".responseTemplates"),
+			ContentHandling: decodeContentHandling(es, v, f+".contentHandling", d.ContentHandling)}
 		if k.Value == "default" {
 			r.Pattern = ""
 		}

@@ -24,6 +24,10 @@ type Response struct {
 	Cookies []string
 	// Body is the response body, base64-decoded when isBase64Encoded.
 	Body []byte
+	// Encoded is the body as the function wrote it when isBase64Encoded
+	// was true (nil otherwise): a REST API returns this text, not Body,
+	// when the request's Accept header is not a binary media type.
+	Encoded []byte
 }
 
 // MalformedError reports a function result API Gateway rejects ("Malformed
@@ -218,7 +222,7 @@ func (p *parser) object() (*Response, error) {
 		if err != nil {
 			return nil, &MalformedError{Format: p.f, Reason: "body is not valid base64", Err: err}
 		}
-		r.Body = b
+		r.Body, r.Encoded = b, []byte(body)
 	} else if body != "" {
 		r.Body = []byte(body)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -83,6 +84,7 @@ func (e *KeyError) Error() string {
 type sealer struct {
 	aead  cipher.AEAD
 	keyID string
+	root  []byte // the store key, for DeriveKey
 }
 
 // newSealer builds the cipher for a 32-byte key. The key id is the first 8
@@ -101,7 +103,21 @@ func newSealer(key []byte) (*sealer, error) {
 		return nil, fmt.Errorf("store key: %w", err)
 	}
 	sum := sha256.Sum256(append([]byte("gatehouse store key id\x00"), key...))
-	return &sealer{aead: aead, keyID: hex.EncodeToString(sum[:8])}, nil
+	return &sealer{aead: aead, keyID: hex.EncodeToString(sum[:8]), root: bytes.Clone(key)}, nil
+}
+
+// DeriveKey returns a 32-byte key for one purpose (such as
+// "sts/session-token/v1"), derived from the store key with HMAC-SHA256
+// over a label and the purpose: every process that opens the store with
+// the same store key derives the same key, so that what one gateway node
+// seals (temporary credentials) another node opens, with no shared state
+// beyond the key itself. Different purposes give independent keys, and a
+// derived key reveals nothing about the store key.
+func (s *Store) DeriveKey(purpose string) []byte {
+	m := hmac.New(sha256.New, s.sealer.root)
+	m.Write([]byte("gatehouse derived key\x00"))
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 // seal returns nonce||ciphertext.

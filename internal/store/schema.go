@@ -63,12 +63,31 @@ func migrations() [][]string {
 			document TEXT NOT NULL,
 			PRIMARY KEY (group_key, name)
 		)`,
+	}, {
+		// Version 2: roles with their trust policy and inline policies
+		// (issue 9: STS).
+		`CREATE TABLE iam_roles (
+			name_key TEXT PRIMARY KEY,
+			name TEXT NOT NULL,
+			role_id TEXT NOT NULL UNIQUE,
+			path TEXT NOT NULL,
+			created BIGINT NOT NULL,
+			trust_policy TEXT NOT NULL,
+			description TEXT NOT NULL,
+			max_session_duration INTEGER NOT NULL
+		)`,
+		`CREATE TABLE iam_role_policies (
+			role_key TEXT NOT NULL REFERENCES iam_roles (name_key),
+			name TEXT NOT NULL,
+			document TEXT NOT NULL,
+			PRIMARY KEY (role_key, name)
+		)`,
 	}}
 }
 
 // SchemaVersion is the schema version this build creates and expects:
 // len(migrations()).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate creates or upgrades the schema in one write transaction. On
 // PostgreSQL an advisory lock serializes nodes starting at once; on SQLite

@@ -50,10 +50,48 @@ type Identity struct {
 // Active reports whether the key may sign requests.
 func (id Identity) Active() bool { return id.Status == StatusActive }
 
+// UserIdentity is an IAM user and its compiled policies, from the same
+// snapshot as Identity: what temporary credentials issued to the user
+// (GetSessionToken) are authorized with.
+type UserIdentity struct {
+	// UserName, UserID ("AIDA...") and ARN describe the user.
+	UserName string
+	UserID   string
+	ARN      string
+	// AccountID is the account the user belongs to.
+	AccountID string
+	// Policies are as in Identity.
+	Policies []*iam.Policy
+}
+
+// RoleIdentity is an IAM role as STS and the gateway use it: its trust
+// policy and its compiled inline policies. A role with a stored policy
+// that no longer compiles is left out of the snapshot (nobody can assume
+// it, and its sessions are refused).
+type RoleIdentity struct {
+	// RoleName, RoleID ("AROA..."), Path and ARN describe the role.
+	RoleName string
+	RoleID   string
+	Path     string
+	ARN      string
+	// AccountID is the account the role belongs to.
+	AccountID string
+	// MaxSessionDuration is the longest session, in seconds (3600 to
+	// 43200).
+	MaxSessionDuration int
+	// Trust is the compiled assume-role policy (iam.TrustPolicy).
+	Trust *iam.Policy
+	// Policies are the role's inline policies by name (identity
+	// policies).
+	Policies []*iam.Policy
+}
+
 // snapshot is the immutable state behind Identity.
 type snapshot struct {
-	rev  int64
-	keys map[string]Identity
+	rev   int64
+	keys  map[string]Identity
+	users map[string]UserIdentity // by nameKey
+	roles map[string]RoleIdentity // by nameKey
 	// compiled caches policies by name and document, so a reload only
 	// parses documents that changed.
 	compiled map[string]*iam.Policy
@@ -66,6 +104,22 @@ type snapshot struct {
 func (s *Store) Identity(accessKeyID string) (Identity, bool) {
 	id, ok := s.snap.Load().keys[accessKeyID]
 	return id, ok
+}
+
+// User returns a user and its compiled policies from the in-memory
+// snapshot; the name is matched regardless of case. ok is false for an
+// unknown user, or one with a stored policy that no longer compiles.
+func (s *Store) User(userName string) (UserIdentity, bool) {
+	u, ok := s.snap.Load().users[nameKey(userName)]
+	return u, ok
+}
+
+// Role returns a role, its trust policy and its compiled policies from the
+// in-memory snapshot; the name is matched regardless of case. ok is false
+// for an unknown role.
+func (s *Store) Role(roleName string) (RoleIdentity, bool) {
+	r, ok := s.snap.Load().roles[nameKey(roleName)]
+	return r, ok
 }
 
 // Revision returns the revision counter of the loaded snapshot; it grows
@@ -123,19 +177,20 @@ func (s *Store) reload(ctx context.Context) (keyErrs []error, err error) {
 		prevCompiled = old.compiled
 	}
 	compiled := make(map[string]*iam.Policy, len(prevCompiled))
-	compile := func(name, doc string) (*iam.Policy, error) {
-		ck := name + "\x00" + doc
+	compileKind := func(kind iam.Kind, name, doc string) (*iam.Policy, error) {
+		ck := string(rune('0'+kind)) + name + "\x00" + doc
 		if p, ok := prevCompiled[ck]; ok {
 			compiled[ck] = p
 			return p, nil
 		}
-		p, err := iam.ParsePolicy(name, iam.IdentityPolicy, []byte(doc))
+		p, err := iam.ParsePolicy(name, kind, []byte(doc))
 		if err != nil {
 			return nil, err
 		}
 		compiled[ck] = p
 		return p, nil
 	}
+	compile := func(name, doc string) (*iam.Policy, error) { return compileKind(iam.IdentityPolicy, name, doc) }
 
 	users := map[string]*userRow{}
 	rows, err := tx.QueryContext(ctx, `SELECT name_key, name, user_id, path FROM iam_users`)
@@ -259,6 +314,17 @@ func (s *Store) reload(ctx context.Context) (keyErrs []error, err error) {
 		}
 	}
 
+	userIDs := make(map[string]UserIdentity, len(users))
+	for k, u := range users {
+		if !u.broken {
+			userIDs[k] = UserIdentity{UserName: u.name, UserID: u.id, ARN: s.userARN(u.path, u.name), AccountID: s.account, Policies: u.policies}
+		}
+	}
+	roles, err := s.reloadRoles(ctx, tx, compileKind)
+	if err != nil {
+		return nil, err
+	}
+
 	keys := map[string]Identity{}
 	rows, err = tx.QueryContext(ctx, `SELECT access_key_id, user_key, status, key_id, secret FROM iam_access_keys`)
 	if err != nil {
@@ -302,8 +368,65 @@ func (s *Store) reload(ctx context.Context) (keyErrs []error, err error) {
 		// counter only grows; never go backwards all the same.
 		return keyErrs, nil
 	}
-	s.snap.Store(&snapshot{rev: rev, keys: keys, compiled: compiled})
+	s.snap.Store(&snapshot{rev: rev, keys: keys, users: userIDs, roles: roles, compiled: compiled})
 	return keyErrs, nil
+}
+
+// reloadRoles reads the roles and their inline policies for a snapshot.
+func (s *Store) reloadRoles(ctx context.Context, tx *sql.Tx, compile func(iam.Kind, string, string) (*iam.Policy, error)) (map[string]RoleIdentity, error) {
+	roles := map[string]RoleIdentity{}
+	broken := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT name_key, name, role_id, path, trust_policy, max_session_duration FROM iam_roles`)
+	if err != nil {
+		return nil, fmt.Errorf("reload: roles: %w", err)
+	}
+	for rows.Next() {
+		var key, trust string
+		var r RoleIdentity
+		if err := rows.Scan(&key, &r.RoleName, &r.RoleID, &r.Path, &trust, &r.MaxSessionDuration); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reload: roles: %w", err)
+		}
+		r.ARN, r.AccountID = s.roleARN(r.Path, r.RoleName), s.account
+		if r.Trust, err = compile(iam.TrustPolicy, r.RoleName+" trust policy", trust); err != nil {
+			s.log.Error("iam store: stored trust policy does not compile; the role cannot be assumed", "role", r.RoleName, "err", err)
+			broken[key] = true
+		}
+		roles[key] = r
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("reload: roles: %w", err)
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT role_key, name, document FROM iam_role_policies ORDER BY role_key, name`)
+	if err != nil {
+		return nil, fmt.Errorf("reload: role policies: %w", err)
+	}
+	for rows.Next() {
+		var key, name, doc string
+		if err := rows.Scan(&key, &name, &doc); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reload: role policies: %w", err)
+		}
+		r, ok := roles[key]
+		if !ok {
+			continue
+		}
+		p, err := compile(iam.IdentityPolicy, name, doc)
+		if err != nil {
+			s.log.Error("iam store: stored role policy does not compile; the role's sessions are refused", "role", r.RoleName, "policy", name, "err", err)
+			broken[key] = true
+			continue
+		}
+		r.Policies = append(r.Policies, p)
+		roles[key] = r
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("reload: role policies: %w", err)
+	}
+	for k := range broken {
+		delete(roles, k)
+	}
+	return roles, nil
 }
 
 func closeRows(rows *sql.Rows) error {

@@ -44,11 +44,19 @@ var servingLine = regexp.MustCompile(`msg="gatehouse serving" .*listen=(\S+) adm
 // ends, and the test fails if it did not exit cleanly.
 func Serve(t *testing.T, config string) string {
 	t.Helper()
+	return ServeArgs(t, "-c", config)
+}
+
+// ServeArgs is Serve with the serve command's arguments (-c config, -t
+// template, ...); the listeners are always free loopback ports.
+func ServeArgs(t *testing.T, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &LockedBuffer{}
 	exited := make(chan int, 1)
+	args = append(append([]string{"serve"}, args...), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")
 	go func() {
-		exited <- cli.RunContext(ctx, []string{"serve", "-c", config, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"}, io.Discard, stderr)
+		exited <- cli.RunContext(ctx, args, io.Discard, stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

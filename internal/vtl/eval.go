@@ -25,10 +25,10 @@ func (s *state) eval(e Expr) (any, error) {
 		if e.Interp == nil {
 			return e.Value, nil
 		}
-		mark := s.buf.Len()
+		mark := len(s.out)
 		err := s.exec(e.Interp)
-		out := string(s.buf.Bytes()[mark:])
-		s.buf.Truncate(mark)
+		out := string(s.out[mark:])
+		s.out = s.out[:mark]
 		if err != nil {
 			return nil, err
 		}
@@ -276,7 +276,13 @@ func (s *state) compare(e *BinaryNode, x, y any) (bool, error) {
 
 // evalRef resolves a reference; nil means unresolved.
 func (s *state) evalRef(n *RefNode) (any, error) {
-	v, err := s.get(n.Name)
+	var v any
+	var err error
+	if n.tab == s.t.syms && s.frame == nil {
+		v = s.lookupSym(n)
+	} else {
+		v, err = s.get(n.Name)
+	}
 	for i := range n.Parts {
 		if err != nil || v == nil {
 			return nil, err
@@ -284,6 +290,21 @@ func (s *state) evalRef(n *RefNode) (any, error) {
 		v, err = s.part(v, &n.Parts[i])
 	}
 	return v, err
+}
+
+// lookupSym is get(n.Name) outside macros for a reference of the
+// running template: the variable's index in the globals is looked up
+// once per run, then read from its slot. Indices stay valid because
+// globals are never removed, only marked gone.
+func (s *state) lookupSym(n *RefNode) any {
+	if i := s.slots[n.sym]; i > 0 {
+		return s.glob[i-1].val
+	}
+	v := s.getGlobal(n.Name)
+	if i := s.globalIndex(n.Name); i >= 0 {
+		s.slots[n.sym] = int32(i + 1)
+	}
+	return v
 }
 
 func (s *state) part(v any, p *RefPart) (any, error) {

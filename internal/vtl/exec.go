@@ -79,27 +79,38 @@ func (t *Template) Render(vars map[string]any, lim Limits) (string, error) {
 }
 
 func (t *Template) execute(buf *bytes.Buffer, vars map[string]any, lim Limits) error {
-	s := &state{
-		t:     t,
-		name:  t.name,
-		src:   t.src,
-		buf:   buf,
-		start: buf.Len(),
-		vars:  vars,
-		lim:   lim.resolve(),
+	s, _ := t.states.Get().(*state)
+	if s == nil {
+		s = new(state)
 	}
+	s.t, s.name, s.src = t, t.name, t.src
+	// The output is appended to buf's spare room and committed with one
+	// Write at the end (a copy onto itself unless it outgrew the room).
+	s.out = buf.AvailableBuffer()
+	s.vars, s.lim = vars, lim.resolve()
 	s.glob = s.globBuf[:0]
 	s.args = s.argBuf[:0]
+	if n := t.syms.n + 1; cap(s.slots) < n {
+		s.slots = make([]int32, n)
+	} else {
+		s.slots = s.slots[:n]
+		clear(s.slots)
+	}
 	err := s.exec(t.root)
-	var stop *stopSignal
-	if errors.As(err, &stop) {
-		err = nil // #stop, or a #break outside any loop, ends the template
-	}
 	if err != nil {
-		buf.Truncate(s.start)
-		return err
+		// Declared here: errors.As moves stop to the heap.
+		var stop *stopSignal
+		if errors.As(err, &stop) {
+			err = nil // #stop, or a #break outside any loop, ends the template
+		}
 	}
-	return nil
+	if err == nil {
+		buf.Write(s.out)
+	}
+	slots := s.slots[:0]
+	*s = state{slots: slots} // drop every reference before the state is reused
+	t.states.Put(s)
+	return err
 }
 
 type binding struct {
@@ -129,8 +140,7 @@ type state struct {
 	t     *Template
 	name  string // template whose nodes run (differs inside #evaluate)
 	src   string
-	buf   *bytes.Buffer
-	start int
+	out   []byte // the output so far
 	vars  map[string]any
 	glob  []binding
 	gidx  map[string]int
@@ -143,8 +153,15 @@ type state struct {
 	// typical execution allocates little beyond the state itself.
 	globBuf [8]binding
 	argBuf  [8]any
-	evals   []map[string]*MacroNode
-	re      map[string]*regexp.Regexp
+	// getMap and getAt are the map and index of the last get() that
+	// found its key (see mapGet).
+	getMap *Map
+	getAt  int
+	// slots caches, per symbol of t (RefNode.sym), the index in glob of
+	// the variable plus one; 0 means not looked up yet.
+	slots []int32
+	evals []map[string]*MacroNode
+	re    map[string]*regexp.Regexp
 }
 
 // stopSignal unwinds #break, #stop and $foreach.stop(). It never leaves
@@ -181,19 +198,31 @@ func (s *state) limitErr(pos Pos, format string, args ...any) error {
 	return s.errAt(pos, ErrLimit, format, args...)
 }
 
+// step counts one evaluation step. It and checkOut are small enough to be
+// inlined; their errors are built out of line.
 func (s *state) step(pos Pos) error {
 	s.steps++
 	if s.steps > s.lim.MaxSteps {
-		return s.limitErr(pos, "template exceeded %d evaluation steps", s.lim.MaxSteps)
+		return s.stepsErr(pos)
 	}
 	return nil
 }
 
+//go:noinline
+func (s *state) stepsErr(pos Pos) error {
+	return s.limitErr(pos, "template exceeded %d evaluation steps", s.lim.MaxSteps)
+}
+
 func (s *state) checkOut(pos Pos) error {
-	if s.buf.Len()-s.start > s.lim.MaxOutput {
-		return s.limitErr(pos, "output exceeds %d bytes", s.lim.MaxOutput)
+	if len(s.out) > s.lim.MaxOutput {
+		return s.outputErr(pos)
 	}
 	return nil
+}
+
+//go:noinline
+func (s *state) outputErr(pos Pos) error {
+	return s.limitErr(pos, "output exceeds %d bytes", s.lim.MaxOutput)
 }
 
 func (s *state) checkLen(pos Pos, n int) error {
@@ -204,13 +233,13 @@ func (s *state) checkLen(pos Pos, n int) error {
 }
 
 func (s *state) write(pos Pos, str string) error {
-	s.buf.WriteString(str)
+	s.out = append(s.out, str...)
 	return s.checkOut(pos)
 }
 
 func (s *state) writeBackslashes(n int) {
 	for range n {
-		s.buf.WriteByte('\\')
+		s.out = append(s.out, '\\')
 	}
 }
 
@@ -224,7 +253,9 @@ func (s *state) globalIndex(name string) int {
 		return -1
 	}
 	for i := range s.glob {
-		if s.glob[i].name == name {
+		// The first byte first: most names of one length differ there,
+		// and the comparison then skips the call to compare the strings.
+		if g := s.glob[i].name; len(g) == len(name) && (g == "" || g[0] == name[0]) && g == name {
 			return i
 		}
 	}
@@ -247,6 +278,18 @@ func (s *state) setGlobal(name string, v any, gone bool) {
 	}
 }
 
+// setGlobalAt is setGlobal(name, v, false) that remembers name's index in
+// *at (-1 at first): a loop stores its variables without searching.
+// Indices stay valid because globals are never removed, only marked gone.
+func (s *state) setGlobalAt(at *int, name string, v any) {
+	if *at < 0 {
+		s.setGlobal(name, v, false)
+		*at = s.globalIndex(name)
+		return
+	}
+	s.glob[*at].val, s.glob[*at].gone = v, false
+}
+
 func (s *state) getGlobal(name string) any {
 	if i := s.globalIndex(name); i >= 0 {
 		return s.glob[i].val
@@ -267,7 +310,13 @@ func (s *state) getGlobal(name string) any {
 		s.setGlobal(name, n, false) // keep one converted copy for this run
 		return n
 	}
-	return norm(v)
+	v = norm(v)
+	if len(s.glob) < len(s.globBuf) {
+		// Remember the value, as a #set would: vars do not change during
+		// the run, and $input, $context and $util are read over and over.
+		s.setGlobal(name, v, false)
+	}
+	return v
 }
 
 // get reads a variable as Velocity's context chain does: a macro frame's
@@ -410,7 +459,7 @@ func (s *state) renderRef(n *RefNode) error {
 		// \$a prints $a when $a is defined, \$a when it is not.
 		s.writeBackslashes(n.Escapes / 2)
 		if v == nil {
-			s.buf.WriteByte('\\')
+			s.out = append(s.out, '\\')
 		}
 		return s.write(n.Pos, n.Raw)
 	}
@@ -433,7 +482,7 @@ func (s *state) renderRef(n *RefNode) error {
 	if str, ok := v.(string); ok {
 		return s.write(n.Pos, str)
 	}
-	s.buf.Write(appendValue(s.buf.AvailableBuffer(), v, 0, s.lim.MaxOutput))
+	s.out = appendValue(s.out, v, 0, s.lim.MaxOutput)
 	return s.checkOut(n.Pos)
 }
 
@@ -475,10 +524,10 @@ func (s *state) renderBlock(pos Pos, b *blockRef) (done bool, err error) {
 
 // blockString renders a #define block to a string (its toString()).
 func (s *state) blockString(pos Pos, b *blockRef) (any, error) {
-	mark := s.buf.Len()
+	mark := len(s.out)
 	done, err := s.renderBlock(pos, b)
-	out := string(s.buf.Bytes()[mark:])
-	s.buf.Truncate(mark)
+	out := string(s.out[mark:])
+	s.out = s.out[:mark]
 	if err != nil || !done {
 		return nil, err
 	}
@@ -607,6 +656,7 @@ func (s *state) foreach(n *ForeachNode) error {
 	oldCount, _ := s.get("velocityCount")
 	oldHasNext, _ := s.get("velocityHasNext")
 	oldScope, _ := s.get("foreach")
+	countAt, hasNextAt, varAt := -1, -1, -1
 	scope := &foreachScope{index: -1, parent: oldScope}
 	s.put("foreach", scope)
 	size := len(*items)
@@ -619,14 +669,25 @@ func (s *state) foreach(n *ForeachNode) error {
 			err = s.limitErr(n.Pos, "#foreach exceeded %d iterations", s.lim.MaxIterations)
 			break
 		}
-		s.put("velocityCount", int64(i+1))
 		v := (*items)[i]
 		hasNext := i+1 < len(*items)
-		s.put("velocityHasNext", hasNext)
-		if v == nil {
-			s.remove(name)
+		if s.frame == nil {
+			// Outside macros a put is a global store: do it by index.
+			s.setGlobalAt(&countAt, "velocityCount", int64(i+1))
+			s.setGlobalAt(&hasNextAt, "velocityHasNext", hasNext)
+			if v == nil {
+				s.remove(name)
+			} else {
+				s.setGlobalAt(&varAt, name, v)
+			}
 		} else {
-			s.put(name, v)
+			s.put("velocityCount", int64(i+1))
+			s.put("velocityHasNext", hasNext)
+			if v == nil {
+				s.remove(name)
+			} else {
+				s.put(name, v)
+			}
 		}
 		scope.index++
 		scope.hasNext = hasNext

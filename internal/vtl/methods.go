@@ -624,12 +624,36 @@ func (s *state) listMethod(l *List, name string, args []any) (any, error) {
 
 // ---- maps
 
+// mapGet is m.get(k) that first tries the entry after the one the
+// previous get on m found: #foreach($k in $m.keySet()) … $m.get($k) then
+// finds each key at once instead of scanning for it.
+func (s *state) mapGet(m *Map, k any) any {
+	ks, ok := k.(string)
+	if !ok || m.index != nil {
+		return m.get(k)
+	}
+	if m == s.getMap {
+		if i := s.getAt + 1; i < len(m.keys) {
+			if x, ok := m.keys[i].(string); ok && x == ks {
+				s.getAt = i
+				return m.vals[i]
+			}
+		}
+	}
+	i := m.findStr(ks)
+	if i < 0 {
+		return nil
+	}
+	s.getMap, s.getAt = m, i
+	return m.vals[i]
+}
+
 func (s *state) mapMethod(m *Map, name string, args []any) (any, error) {
 	n := len(args)
 	switch name {
 	case "get":
 		if n == 1 {
-			return m.get(args[0]), nil
+			return s.mapGet(m, args[0]), nil
 		}
 	case "getOrDefault":
 		if n == 2 {

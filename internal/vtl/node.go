@@ -91,7 +91,14 @@ type RefNode struct {
 	Name    string // root identifier
 	Parts   []RefPart
 	Raw     string // source from $ to the end, printed when unresolved
+	// sym numbers Name among the names of the template that tab belongs
+	// to (1-based), so that an execution finds the variable by index.
+	sym int32
+	tab *symtab
 }
+
+// symtab identifies the names of one parsed template; n is how many.
+type symtab struct{ n int }
 
 // StringNode is a string literal. Double-quoted strings containing $ or #
 // are templates themselves (Interp), rendered when evaluated.

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Template is a parsed template. It is immutable and safe for concurrent
@@ -14,6 +15,10 @@ type Template struct {
 	src    string
 	root   *ListNode
 	macros map[string]*MacroNode
+	syms   *symtab
+	// states recycles execution states: a render then allocates nothing
+	// for the engine itself (BenchmarkRender).
+	states sync.Pool
 }
 
 // Name returns the name given to Parse.
@@ -37,12 +42,15 @@ func Parse(name, src string) (*Template, error) {
 		name:   name,
 		macros: map[string]*MacroNode{},
 		known:  map[string]bool{},
+		syms:   map[string]int32{},
+		tab:    &symtab{},
 	}
 	root, err := p.parseTemplate()
 	if err != nil {
 		return nil, newError(name, src, err.pos, err.msg, nil)
 	}
-	return &Template{name: name, src: src, root: root, macros: p.macros}, nil
+	p.tab.n = len(p.syms)
+	return &Template{name: name, src: src, root: root, macros: p.macros, syms: p.tab}, nil
 }
 
 type parseError struct {
@@ -56,7 +64,19 @@ type parser struct {
 	pos    int // cursor in lx.src
 	depth  int
 	macros map[string]*MacroNode
-	known  map[string]bool // macros defined so far, for \#name escapes
+	known  map[string]bool  // macros defined so far, for \#name escapes
+	syms   map[string]int32 // reference names, numbered from 1
+	tab    *symtab
+}
+
+// symbol numbers a reference name.
+func (p *parser) symbol(name string) int32 {
+	if n, ok := p.syms[name]; ok {
+		return n
+	}
+	n := int32(len(p.syms) + 1)
+	p.syms[name] = n
+	return n
 }
 
 func (p *parser) parseTemplate() (root *ListNode, perr *parseError) {
@@ -862,6 +882,8 @@ func (p *parser) stringNode(i, j int) *StringNode {
 			depth:  p.depth,
 			macros: map[string]*MacroNode{},
 			known:  p.known,
+			syms:   p.syms, // interpolations share the template's names
+			tab:    p.tab,
 		}
 		list, t := sub.parseList()
 		if t.kind != termEOF {
@@ -920,6 +942,7 @@ func (p *parser) parseRef(i, escapes int) *RefNode {
 	p.enter(i)
 	defer p.leave()
 	n.Name = lx.src[j:k]
+	n.sym, n.tab = p.symbol(n.Name), p.tab
 	j = p.parseIndexes(n, k)
 	for lx.at(j) == '.' && isAlpha(lx.at(j+1)) {
 		k = lx.scanIdent(j + 1)

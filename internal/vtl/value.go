@@ -113,15 +113,20 @@ func NewStringMap(kv ...string) *Map {
 	if len(kv)%2 != 0 {
 		panic("vtl: NewStringMap: odd number of strings")
 	}
-	n := len(kv) / 2
-	if n == 0 {
+	return NewStringPairs(len(kv)/2, func(i int) (string, string) { return kv[2*i], kv[2*i+1] })
+}
+
+// NewStringPairs is NewStringMap for n pairs that pair returns by index,
+// 0 to n-1: the caller needs no slice of the strings.
+func NewStringPairs(n int, pair func(i int) (key, value string)) *Map {
+	if n <= 0 {
 		return &Map{}
 	}
 	// One allocation for both slices; each is capped so that growing one
 	// never writes into the other.
 	buf := make([]any, 2*n)
 	m := &Map{keys: buf[:0:n], vals: buf[n : n : 2*n]}
-	for len(kv) > 0 {
+	for next := 0; next < n; {
 		// Converting a string to any allocates a copy of its header, one
 		// allocation per string. reflect.ValueOf copies the whole chunk
 		// into one allocation, and the elements of that non-addressable
@@ -129,10 +134,14 @@ func NewStringMap(kv ...string) *Map {
 		// allocation. (This relies on reflect not copying there, which it
 		// never has; if it did, this would be slower, never wrong.)
 		var chunk [16]string
-		c := copy(chunk[:], kv)
+		c := 0
+		for ; c < len(chunk) && next < n; c += 2 {
+			chunk[c], chunk[c+1] = pair(next)
+			next++
+		}
 		boxed := reflect.ValueOf(chunk)
 		for i := 0; i < c; i += 2 {
-			if j := m.findStr(kv[i]); j >= 0 {
+			if j := m.findStr(chunk[i]); j >= 0 {
 				m.vals[j] = boxed.Index(i + 1).Interface()
 				continue
 			}
@@ -149,7 +158,6 @@ func NewStringMap(kv ...string) *Map {
 				}
 			}
 		}
-		kv = kv[c:]
 	}
 	return m
 }
@@ -205,8 +213,11 @@ func (m *Map) findStr(s string) int {
 		}
 		return -1
 	}
+	n := len(s)
 	for i, x := range m.keys {
-		if xs, ok := x.(string); ok && xs == s {
+		// Comparing the last byte first skips most keys that share a
+		// prefix and a length (X-Header-01, X-Header-02…) cheaply.
+		if xs, ok := x.(string); ok && len(xs) == n && (n == 0 || xs[n-1] == s[n-1]) && xs == s {
 			return i
 		}
 	}

@@ -176,6 +176,15 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		}
 	}
 
+	// The identity provider of JWT scenarios, before any system: B0's
+	// requests carry the same tokens.
+	if sc.Issuer != nil {
+		if err := sc.Issuer.start(); err != nil {
+			return 1, fmt.Errorf("start the JWT issuer: %w", err)
+		}
+		defer sc.Issuer.stop()
+	}
+
 	// Backend.
 	backendAddr, err := freeAddr()
 	if err != nil {
@@ -279,7 +288,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 
 // probe returns the readiness check of the scenario's route at url.
 func (s *Scenario) probe(url string) probe {
-	return probe{url: url, header: s.Header, prepare: s.Prepare, want: http.StatusOK, expect: s.ExpectBody}
+	return probe{url: url, method: s.Method, body: s.Body, header: s.Header, prepare: s.Prepare, want: http.StatusOK, expect: s.ExpectBody}
 }
 
 // startGatehouse writes the scenario's configuration and starts
@@ -295,7 +304,7 @@ func startGatehouse(ctx context.Context, o *options, sc *Scenario, bin, tmp, bac
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := sc.render(GatewayParams{Listen: listen, Admin: admin, Backend: backendAddr})
+	files, err := sc.render(GatewayParams{Listen: listen, Admin: admin, Backend: backendAddr, Issuer: sc.Issuer.URL()})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -345,6 +354,7 @@ func measure(ctx context.Context, o *options, sc *Scenario, s *system, round int
 		URL:      s.url,
 		Method:   sc.Method,
 		Header:   sc.Header,
+		Body:     sc.Body,
 		Prepare:  sc.Prepare,
 		Conns:    o.conns,
 		Warmup:   o.warmup,

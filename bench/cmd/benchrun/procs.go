@@ -143,11 +143,13 @@ func tail(path string, n int) string {
 	return "  " + strings.Join(lines, "\n  ")
 }
 
-// probe is one readiness check: GET url, with header added and prepare
-// applied if not nil, must answer with status want and, if expect is not "",
-// a body containing expect.
+// probe is one readiness check: method (GET if "") url with body, with
+// header added and prepare applied if not nil, must answer with status want
+// and, if expect is not "", a body containing expect.
 type probe struct {
 	url     string
+	method  string
+	body    []byte
 	header  http.Header
 	prepare func(*http.Request) error
 	want    int
@@ -185,7 +187,11 @@ func waitReady(ctx context.Context, p *proc, timeout time.Duration, probes ...pr
 }
 
 func check(ctx context.Context, client *http.Client, pr probe) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pr.url, nil)
+	method := pr.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequestWithContext(ctx, method, pr.url, bytes.NewReader(pr.body))
 	if err != nil {
 		return err
 	}
@@ -206,13 +212,13 @@ func check(ctx context.Context, client *http.Client, pr probe) error {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return fmt.Errorf("GET %s: read body: %w", pr.url, err)
+		return fmt.Errorf("%s %s: read body: %w", method, pr.url, err)
 	}
 	if resp.StatusCode != pr.want {
-		return fmt.Errorf("GET %s: status %d, want %d; body %.200q", pr.url, resp.StatusCode, pr.want, body)
+		return fmt.Errorf("%s %s: status %d, want %d; body %.200q", method, pr.url, resp.StatusCode, pr.want, body)
 	}
 	if pr.expect != "" && !bytes.Contains(body, []byte(pr.expect)) {
-		return fmt.Errorf("GET %s: body %.200q does not contain %q", pr.url, body, pr.expect)
+		return fmt.Errorf("%s %s: body %.200q does not contain %q", method, pr.url, body, pr.expect)
 	}
 	return nil
 }

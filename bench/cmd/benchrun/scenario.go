@@ -31,6 +31,9 @@ type Scenario struct {
 	Path string
 	// Header is added to every request; nil means none.
 	Header http.Header
+	// Body is sent with every request (and the readiness probe); nil
+	// means none.
+	Body []byte
 	// Prepare, if not nil, is called on every request just before it is
 	// sent, for both B0 and gatehouse, e.g. to sign it with SigV4. nil
 	// means none.
@@ -46,6 +49,10 @@ type Scenario struct {
 	// Setup, if not nil, prepares the gateway's directory after the files
 	// are written (e.g. builds a Lambda function into it).
 	Setup func(ctx context.Context, dir string) error
+	// Issuer, if not nil, is a JWT identity provider that the harness
+	// serves on loopback for the whole run (GatewayParams.Issuer is its
+	// URL); Prepare sends its tokens.
+	Issuer *tokenIssuer
 }
 
 // File is one configuration file written into the gateway's directory.
@@ -64,6 +71,8 @@ type GatewayParams struct {
 	Admin string
 	// Backend is the benchmark backend's loopback address.
 	Backend string
+	// Issuer is the URL of the scenario's JWT issuer, "" if it has none.
+	Issuer string
 }
 
 // Target is a scenario's goal: the gateway's median throughput must be at
@@ -216,8 +225,15 @@ func newRequestSigner() func(*http.Request) error {
 }
 
 // scenarios returns the benchmark table. Later rows (SigV4 route, Lambda,
-// MOCK, authorizers) set Header or Prepare and their own Files and Target.
+// MOCK, authorizers) set Header or Prepare and their own Files and Target;
+// the mapping-template and authorizer rows are in scenario_templates.go and
+// scenario_auth.go.
 func scenarios() []Scenario {
+	return slices.Concat(coreScenarios(), templateScenarios(), authorizerScenarios())
+}
+
+// coreScenarios are the proxy, SigV4 and Lambda rows.
+func coreScenarios() []Scenario {
 	return []Scenario{
 		{
 			Name:        "sigv4_iam",

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+func TestAuthorize(t *testing.T) {
+	const arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/hello"
+	out, err := authorize(context.Background(), events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: benchToken, MethodArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := out.PolicyDocument.Statement
+	if out.PrincipalID != "bench-user" || len(st) != 1 || st[0].Effect != "Allow" ||
+		st[0].Resource[0] != "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*" {
+		t.Errorf("got %+v", out)
+	}
+	if _, err := authorize(context.Background(), events.APIGatewayCustomAuthorizerRequest{AuthorizationToken: "Bearer other", MethodArn: arn}); err == nil || err.Error() != "Unauthorized" {
+		t.Errorf("other token: err = %v, want Unauthorized", err)
+	}
+}
+
+func TestStageARN(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/a/b": "arn:aws:execute-api:us-east-1:123456789012:abc/prod",
+		"arn:aws:execute-api:us-east-1:123456789012:abc/prod":         "arn:aws:execute-api:us-east-1:123456789012:abc/prod",
+		"nonsense": "nonsense",
+	} {
+		if got := stageARN(in); got != want {
+			t.Errorf("stageARN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -57,7 +58,7 @@ func compileValidation(api *model.API, ap *apiPlan) error {
 			return errors.Join(errs...)
 		}
 		sort.Strings(roots)
-		if err := c.Compile(roots...); err != nil {
+		if err := c.Compile(slices.Compact(roots)...); err != nil {
 			return err
 		}
 	}

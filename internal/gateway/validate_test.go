@@ -159,7 +159,7 @@ func TestRequestValidation(t *testing.T) {
 			validationError: `[string \"a\" is too short (length: 1, required minimum: 2)]`},
 		{name: "media type parameters and case ignored", method: "POST", path: "/items?limit=5", body: `{"name":"ab","x":1}`,
 			header: []string{"x-api-version", "1", "Content-Type", "Application/JSON; charset=utf-8"},
-			want: `{"message": "Invalid request body"}`, responseType: body,
+			want:   `{"message": "Invalid request body"}`, responseType: body,
 			validationError: `[object instance has properties which are not allowed by the schema: [\"x\"]]`},
 		{name: "no content type is application/json", method: "POST", path: "/items?limit=5", body: `{}`, header: []string{"x-api-version", "1"},
 			want: `{"message": "Invalid request body"}`, responseType: body},

@@ -267,3 +267,24 @@ func TestBudget(t *testing.T) {
 		t.Errorf("messages = %q", msgs)
 	}
 }
+
+// TestMultipleOf checks the uint64 fast path against the big.Int one.
+func TestMultipleOf(t *testing.T) {
+	nums := []string{"0", "1", "3", "10", "12.34", "0.01", "0.001", "1.005", "7e3", "2.5e-3", "123456789012345678", "1e30", "4e999", "0.75", "999999999999999999"}
+	for _, a := range nums {
+		for _, b := range nums {
+			d, div := parseDecimal(a, Number), parseDecimal(b, Number)
+			if div.sign() <= 0 {
+				continue
+			}
+			fast, known := d.multipleOfSmall(div)
+			if !known {
+				continue
+			}
+			slow := d.multipleOfBig(div)
+			if fast != slow {
+				t.Errorf("%s multipleOf %s: fast %v, big %v", a, b, fast, slow)
+			}
+		}
+	}
+}

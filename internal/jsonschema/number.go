@@ -91,6 +91,16 @@ func (d decimal) multipleOf(div decimal) bool {
 	if d.digits == "" {
 		return true
 	}
+	if ok, known := d.multipleOfSmall(div); known {
+		return ok
+	}
+	return d.multipleOfBig(div)
+}
+
+func (d decimal) multipleOfBig(div decimal) bool {
+	if d.digits == "" {
+		return true
+	}
 	di, _ := new(big.Int).SetString(d.digits, 10)
 	dd, _ := new(big.Int).SetString(div.digits, 10)
 	k := d.exp - div.exp
@@ -109,6 +119,41 @@ func (d decimal) multipleOf(div decimal) bool {
 	}
 	dd.Mul(dd, new(big.Int).Exp(big.NewInt(10), big.NewInt(-k), nil))
 	return new(big.Int).Mod(di, dd).Sign() == 0
+}
+
+// multipleOfSmall is multipleOf in uint64 arithmetic, for digits that fit
+// (the usual case); known is false when they do not.
+func (d decimal) multipleOfSmall(div decimal) (ok, known bool) {
+	if d.digits == "" {
+		return true, true
+	}
+	if len(d.digits) > 18 || len(div.digits) > 18 {
+		return false, false
+	}
+	di, _ := strconv.ParseUint(d.digits, 10, 64)
+	dd, _ := strconv.ParseUint(div.digits, 10, 64)
+	k := d.exp - div.exp
+	if k >= 0 {
+		// dd < 2^60 has at most 60 factors of 2 and 26 of 5: past 64 more
+		// factors of ten change nothing. r stays below dd, so r*10 fits.
+		k = min(k, 64)
+		r := di % dd
+		for ; k > 0 && r != 0; k-- {
+			r = r * 10 % dd
+		}
+		return r == 0, true
+	}
+	if -k > 18 {
+		return false, true // dd·10^-k exceeds di, which is not zero
+	}
+	m := dd
+	for ; k < 0; k++ {
+		if m > (1<<64-1)/10 {
+			return false, true
+		}
+		m *= 10
+	}
+	return di%m == 0, true
 }
 
 // twosAndFives returns the larger of the powers of 2 and 5 dividing n.

@@ -2,6 +2,7 @@ package jsonschema
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -91,7 +92,11 @@ func (v *validator) process(r *report, s *Schema, inst Value) {
 		return
 	}
 	k := inst.Kind()
-	v.keywords(r, s, inst, k)
+	var members []Member
+	if k == Object {
+		members = inst.Members()
+	}
+	v.keywords(r, s, inst, k, members)
 	if len(r.msgs) > 0 || v.exhausted {
 		return
 	}
@@ -103,8 +108,7 @@ func (v *validator) process(r *report, s *Schema, inst Value) {
 			}
 		}
 	case Object:
-		members := inst.Members()
-		sort.Slice(members, func(i, j int) bool { return members[i].Name < members[j].Name })
+		slices.SortFunc(members, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
 		for _, m := range members {
 			for _, cs := range s.memberSchemas(m.Name) {
 				v.process(r, cs, m.Value)
@@ -143,14 +147,10 @@ func (s *Schema) memberSchemas(name string) []*Schema {
 
 // keywords checks s's keywords that apply to an instance of kind k, in the
 // validator's order (keyword names sorted, format last).
-func (v *validator) keywords(r *report, s *Schema, inst Value, k Kind) {
+func (v *validator) keywords(r *report, s *Schema, inst Value, k Kind, members []Member) {
 	isNum := k == Integer || k == Number
 	if k == Array && s.itemsIsList && s.noMoreItems && inst.Len() > len(s.itemsList) {
 		r.add("schema only allows %d elements in array but instance has %d elements", len(s.itemsList), inst.Len())
-	}
-	var members []Member
-	if k == Object {
-		members = inst.Members()
 	}
 	if k == Object && s.noMoreProps {
 		var extra []string

@@ -76,6 +76,9 @@ func readRequestValidation(es *yamlx.Errors, root *yaml.Node, protocol model.Pro
 			rv.consumes = append(rv.consumes, mt.Value)
 		}
 	}
+	if rv.validators == nil {
+		return rv // models only matter to validators; others are not read
+	}
 	rv.models = map[string]*model.Model{}
 	for _, at := range [...]struct {
 		node  *yaml.Node

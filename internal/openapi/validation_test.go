@@ -153,18 +153,28 @@ paths:
 	}
 }
 
+// TestModelsNeedValidators: without request validators, schemas are not
+// read, so definitions that loaded before still do.
+func TestModelsNeedValidators(t *testing.T) {
+	def := decodeREST(t, "openapi: 3.0.1\ninfo: {title: t, version: \"1\"}\ncomponents: {schemas: {A: {items: {$ref: 'other.yaml#/B'}, maximum: .inf}}}\npaths: {}\n")
+	if def.Models != nil {
+		t.Errorf("models = %v", def.Models)
+	}
+}
+
 func TestRequestValidationErrors(t *testing.T) {
 	head := "openapi: 3.0.1\ninfo: {title: t, version: \"1\"}\n"
 	integ := "x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://a/'}"
+	validators := "x-amazon-apigateway-request-validators: {a: {validateRequestBody: true}}\n"
 	for name, c := range map[string]struct{ doc, want string }{
 		"validators not a mapping": {head + "x-amazon-apigateway-request-validators: [a]\npaths: {}", "must be a mapping from validator name"},
 		"unknown validator key":    {head + "x-amazon-apigateway-request-validators: {a: {validateBody: true}}\npaths: {}", `unknown key "validateBody"`},
 		"undefined default":        {head + "x-amazon-apigateway-request-validator: a\npaths: {}", `no request validator "a" under x-amazon-apigateway-request-validators (none is defined)`},
 		"dangling parameter ref": {head + "x-amazon-apigateway-request-validators: {a: {validateRequestParameters: true}}\nx-amazon-apigateway-request-validator: a\npaths: {/x: {get: {parameters: [{$ref: '#/components/parameters/P'}], " + integ + "}}}",
 			`$ref "#/components/parameters/P" points at nothing`},
-		"unsupported ref": {head + "components: {schemas: {A: {items: {$ref: 'other.yaml#/B'}}}}\npaths: {}", `$ref "other.yaml#/B" is not supported`},
-		"model url":       {head + "components: {schemas: {A: {items: {$ref: 'https://apigateway.amazonaws.com/restapis/x/models/B'}}}}\npaths: {}", `no model "B"`},
-		"infinite number": {head + "components: {schemas: {A: {maximum: .inf}}}\npaths: {}", `.inf is not a JSON number`},
+		"unsupported ref": {head + validators + "components: {schemas: {A: {items: {$ref: 'other.yaml#/B'}}}}\npaths: {}", `$ref "other.yaml#/B" is not supported`},
+		"model url":       {head + validators + "components: {schemas: {A: {items: {$ref: 'https://apigateway.amazonaws.com/restapis/x/models/B'}}}}\npaths: {}", `no model "B"`},
+		"infinite number": {head + validators + "components: {schemas: {A: {maximum: .inf}}}\npaths: {}", `.inf is not a JSON number`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			root, err := yamlx.Parse("t.yaml", []byte(c.doc))

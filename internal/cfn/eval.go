@@ -413,6 +413,11 @@ func (s *Stack) attribute(r *Resource, attr string, at *yaml.Node, field string)
 		attrs = map[string]string{}
 	case "AWS::Logs::LogGroup":
 		attrs = map[string]string{"Arn": arn("logs", "log-group:"+id+":*")}
+	case "AWS::Cognito::UserPool":
+		host := fmt.Sprintf("cognito-idp.%s.%s/%s", s.Region, s.URLSuffix, id)
+		attrs = map[string]string{"Arn": arn("cognito-idp", "userpool/"+id), "UserPoolId": id, "ProviderName": host, "ProviderURL": "https://" + host}
+	case "AWS::Cognito::UserPoolClient":
+		attrs = map[string]string{"ClientId": id, "Name": id}
 	default:
 		if attr == "Arn" {
 			return arn(serviceOf(r.Type), id), nil

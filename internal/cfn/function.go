@@ -277,7 +277,7 @@ func (tr *translator) checkPermissions() {
 	for _, api := range tr.res.APIs {
 		for _, rt := range api.Routes {
 			in := rt.Integration
-			if in == nil || in.Type != model.AWSProxy || tr.functions[in.Function] == nil {
+			if in == nil || (in.Type != model.AWSProxy && in.Type != model.AWS) || tr.functions[in.Function] == nil {
 				continue
 			}
 			if tr.withRole[in] {

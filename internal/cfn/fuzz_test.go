@@ -101,3 +101,46 @@ func FuzzEval(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTranslate: the SAM transform and the translation of REST and HTTP
+// API resources never panic, and every error they return is positioned.
+// Seeds are the testdata/translate templates; code paths resolve against
+// that folder and inline code goes to a temporary one.
+func FuzzTranslate(f *testing.F) {
+	files, _ := filepath.Glob("testdata/translate/*.txt")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		in, _, _ := strings.Cut(string(b), "\n----\n")
+		f.Add([]byte(in))
+	}
+	inline := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const file = "testdata/translate/fuzz.template"
+		root, err := Parse(file, data)
+		if err != nil {
+			return
+		}
+		tmpl, err := Decode(file, root)
+		if err != nil {
+			return
+		}
+		if tmpl.HasTransform(SAMTransform) {
+			if tmpl, _, err = transformSAM(tmpl, nil); err != nil {
+				if !ownError(err) {
+					t.Fatalf("transform error %T is not positioned: %v", err, err)
+				}
+				return
+			}
+		}
+		s, err := NewStack(tmpl, Options{StackName: "Fuzz", Region: "us-east-1", AccountID: "123456789012"})
+		if err != nil {
+			return
+		}
+		if _, err := Translate(s, TranslateOptions{InlineDir: inline}); err != nil && !ownError(err) {
+			t.Fatalf("translate error %T is not positioned: %v", err, err)
+		}
+	})
+}

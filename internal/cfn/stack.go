@@ -345,6 +345,11 @@ func (s *Stack) physicalID(r *Resource, at *yaml.Node, field string) (string, er
 		if id, err = prop("RoleName"); err == nil && id == "" {
 			id = s.generatedName(r.ID, 64)
 		}
+	case "AWS::Cognito::UserPool":
+		// {region}_{9 characters}, as Cognito names pools.
+		id = s.Region + "_" + strings.ToUpper(shortID(s.Name+"/"+r.ID, 9)[:1]) + shortID(s.Name+"/"+r.ID+"/pool", 8)
+	case "AWS::Cognito::UserPoolClient":
+		id = shortID(s.Name+"/"+r.ID, 26)
 	case "AWS::ApiGateway::Model":
 		if id, err = prop("Name"); err == nil && id == "" {
 			id = r.ID

@@ -29,7 +29,10 @@ type Template struct {
 	Outputs   *yaml.Node
 	// Rules is the Rules section; gatehouse reports it and does not
 	// evaluate it (there is no stack update to validate).
-	Rules     *yaml.Node
+	Rules *yaml.Node
+	// Globals is SAM's Globals section (nil when absent), read by the
+	// transform.
+	Globals   *yaml.Node
 	resources map[string]*Resource
 }
 
@@ -125,6 +128,7 @@ func Decode(file string, root *yaml.Node) (*Template, error) {
 			t.Rules = v
 		case "Globals":
 			// SAM's section, read by the transform.
+			t.Globals = v
 		default:
 			es.Add(k, "", "unknown template section %q (allowed: AWSTemplateFormatVersion, Description, Metadata, Parameters, Rules, Mappings, Conditions, Transform, Resources, Outputs)", k.Value)
 		}

@@ -60,17 +60,23 @@ func LoadStack(path string, o Options, to TranslateOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.HasTransform(SAMTransform) {
-		return nil, &yamlx.Error{File: path, Field: "Transform", Msg: "the SAM transform (AWS::Serverless-2016-10-31) is not supported yet; synthesize or package the template to plain CloudFormation first"}
-	}
 	for _, x := range t.Transforms {
 		if x != SAMTransform {
 			return nil, &yamlx.Error{File: path, Field: "Transform", Msg: fmt.Sprintf("transform %q is not supported (CloudFormation macros run in AWS)", x)}
 		}
 	}
+	var notices []string
+	if t.HasTransform(SAMTransform) {
+		if t, notices, err = transformSAM(t, o.Parameters); err != nil {
+			return nil, err
+		}
+	}
 	s, err := NewStack(t, o)
 	if err != nil {
 		return nil, err
+	}
+	for _, n := range notices {
+		s.notice(n)
 	}
 	return Translate(s, to)
 }
@@ -91,6 +97,10 @@ type translator struct {
 	// calls them with that role, so no Lambda permission is needed.
 	withRole    map[*model.Integration]bool
 	notEmulated map[string][]string
+	// rests are the REST APIs by physical id; restResources their
+	// AWS::ApiGateway::Resource by physical id.
+	rests         map[string]*restAPI
+	restResources map[string]*restResource
 }
 
 type httpAPI struct {
@@ -104,11 +114,15 @@ type httpAPI struct {
 func Translate(s *Stack, o TranslateOptions) (*Result, error) {
 	tr := &translator{s: s, o: o, es: &yamlx.Errors{File: s.T.File}, res: &Result{Stack: s},
 		apis: map[string]*httpAPI{}, integrations: map[string]*model.Integration{}, authorizers: map[string]*model.Authorizer{},
-		functions: map[string]*Function{}, notEmulated: map[string][]string{}, withRole: map[*model.Integration]bool{}}
+		functions: map[string]*Function{}, notEmulated: map[string][]string{}, withRole: map[*model.Integration]bool{},
+		rests: map[string]*restAPI{}, restResources: map[string]*restResource{}}
 	// Functions first, then APIs, then what hangs off APIs, so that
 	// references resolve whatever the template order.
 	order := []string{"AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Integration",
-		"AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Stage", "AWS::Lambda::Permission"}
+		"AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Stage",
+		"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::RequestValidator",
+		"AWS::ApiGateway::Model", "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment",
+		"AWS::ApiGateway::Stage", "AWS::Lambda::Permission"}
 	handled := map[string]bool{"AWS::ApiGatewayV2::Deployment": true, "AWS::Lambda::Alias": true, "AWS::Lambda::Version": true}
 	for _, typ := range order {
 		handled[typ] = true
@@ -125,6 +139,8 @@ func Translate(s *Stack, o TranslateOptions) (*Result, error) {
 			tr.resource(r, props)
 		}
 	}
+	tr.checkSiblings()
+	tr.uniqueNames()
 	for _, r := range s.T.Resources {
 		if !handled[r.Type] && s.Active(r) {
 			tr.notEmulated[r.Type] = append(tr.notEmulated[r.Type], r.ID)
@@ -140,7 +156,13 @@ func Translate(s *Stack, o TranslateOptions) (*Result, error) {
 	}
 	for _, a := range tr.res.APIs {
 		if len(a.Stages) == 0 {
-			tr.res.Warnings = append(tr.res.Warnings, fmt.Sprintf("Resources.%s: API %s has no stage, so it is not deployed: AWS serves nothing for it, and neither does gatehouse", tr.apis[a.ID].logical, a.Name))
+			logical := ""
+			if h := tr.apis[a.ID]; h != nil {
+				logical = h.logical
+			} else if ra := tr.rests[a.ID]; ra != nil {
+				logical = ra.logical
+			}
+			tr.res.Warnings = append(tr.res.Warnings, fmt.Sprintf("Resources.%s: API %s has no stage, so it is not deployed: AWS serves nothing for it, and neither does gatehouse", logical, a.Name))
 		}
 	}
 	tr.checkPermissions()
@@ -148,6 +170,26 @@ func Translate(s *Stack, o TranslateOptions) (*Result, error) {
 		return nil, err
 	}
 	return tr.res, nil
+}
+
+// uniqueNames gives the APIs that share a name (SAM names every API
+// after the stack) the name "{name}-{LogicalId}": AWS allows equal
+// names, gatehouse selects and reports APIs by name.
+func (tr *translator) uniqueNames() {
+	count := map[string]int{}
+	for _, a := range tr.res.APIs {
+		count[a.Name]++
+	}
+	for _, a := range tr.res.APIs {
+		if count[a.Name] < 2 {
+			continue
+		}
+		if h := tr.apis[a.ID]; h != nil {
+			a.Name += "-" + h.logical
+		} else if ra := tr.rests[a.ID]; ra != nil {
+			a.Name += "-" + ra.logical
+		}
+	}
 }
 
 // lenient rewrites "true" and "false" strings as booleans, as
@@ -190,6 +232,24 @@ func (tr *translator) resource(r *Resource, props *yaml.Node) {
 		tr.stage(r, props, field)
 	case "AWS::Lambda::Permission":
 		tr.permission(r, props, field)
+	case "AWS::ApiGateway::RestApi":
+		tr.restAPI(r, props, field)
+	case "AWS::ApiGateway::Resource":
+		tr.restResource(r, props, field)
+	case "AWS::ApiGateway::Authorizer":
+		tr.restAuthorizer(r, props, field)
+	case "AWS::ApiGateway::RequestValidator":
+		tr.requestValidator(r, props, field)
+	case "AWS::ApiGateway::Model":
+		tr.restModel(r, props, field)
+	case "AWS::ApiGateway::GatewayResponse":
+		tr.gatewayResponse(r, props, field)
+	case "AWS::ApiGateway::Method":
+		tr.method(r, props, field)
+	case "AWS::ApiGateway::Deployment":
+		tr.restDeployment(r, props, field)
+	case "AWS::ApiGateway::Stage":
+		tr.restStage(r, props, field)
 	}
 }
 

@@ -42,6 +42,19 @@ func summary(res *Result, base, inlineDir string) string {
 		for _, s := range a.Stages {
 			fmt.Fprintf(&b, "  stage %s variables=%v accessLog=%q\n", s.Name, s.Variables, s.AccessLog.Format)
 		}
+		if len(a.BinaryMediaTypes) > 0 {
+			fmt.Fprintf(&b, "  binaryMediaTypes %v\n", a.BinaryMediaTypes)
+		}
+		if a.ResourcePolicy != nil {
+			fmt.Fprintf(&b, "  policy %s\n", a.ResourcePolicy)
+		}
+		for _, t := range sortedKeys(a.GatewayResponses) {
+			gr := a.GatewayResponses[t]
+			fmt.Fprintf(&b, "  gatewayResponse %s status=%q params=%v templates=%s\n", t, gr.StatusCode, gr.Parameters, templatesSummary(gr.Templates))
+		}
+		for _, n := range sortedKeys(a.Models) {
+			fmt.Fprintf(&b, "  model %s %s\n", n, a.Models[n].Schema)
+		}
 		for _, r := range a.Routes {
 			in := r.Integration
 			fmt.Fprintf(&b, "  route %s auth=%s", r.Key, r.Authorization)
@@ -49,7 +62,7 @@ func summary(res *Result, base, inlineDir string) string {
 				fmt.Fprintf(&b, " authorizer=%s scopes=%v", r.Authorizer, r.AuthorizationScopes)
 			}
 			fmt.Fprintf(&b, " → %s %s", in.Type, in.HTTPMethod)
-			if in.Type == model.AWSProxy {
+			if in.Type == model.AWSProxy || in.Type == model.AWS {
 				fmt.Fprintf(&b, " function=%s", in.Function)
 			} else {
 				fmt.Fprintf(&b, " uri=%s", in.URI)
@@ -61,7 +74,22 @@ func summary(res *Result, base, inlineDir string) string {
 			if len(in.ResponseParameters) > 0 {
 				fmt.Fprintf(&b, " responseParams=%v", in.ResponseParameters)
 			}
+			if in.PassthroughBehavior != "" {
+				fmt.Fprintf(&b, " passthrough=%s", in.PassthroughBehavior)
+			}
+			if in.ContentHandling != "" {
+				fmt.Fprintf(&b, " contentHandling=%s", in.ContentHandling)
+			}
+			if len(in.RequestTemplates) > 0 {
+				fmt.Fprintf(&b, " requestTemplates=%s", templatesSummary(in.RequestTemplates))
+			}
 			b.WriteString("\n")
+			for _, ir := range in.Responses {
+				fmt.Fprintf(&b, "    response pattern=%q status=%s params=%v templates=%s contentHandling=%q\n", ir.Pattern, ir.StatusCode, ir.Parameters, templatesSummary(ir.Templates), ir.ContentHandling)
+			}
+			if v := r.Validation; v != nil {
+				fmt.Fprintf(&b, "    validator %s body=%v params=%v parameters=%v models=%v\n", v.Validator, v.ValidateBody, v.ValidateParameters, v.Parameters, v.Models)
+			}
 		}
 		names := make([]string, 0, len(a.Authorizers))
 		for n := range a.Authorizers {
@@ -73,6 +101,8 @@ func summary(res *Result, base, inlineDir string) string {
 			fmt.Fprintf(&b, "  authorizer %s type=%s identity=%q", n, az.Type, az.IdentitySource)
 			if az.Type == "jwt" {
 				fmt.Fprintf(&b, " issuer=%s audience=%v\n", az.JWTIssuer, az.JWTAudience)
+			} else if az.Type == model.AuthorizerCognito {
+				fmt.Fprintf(&b, " providers=%v\n", az.ProviderARNs)
 			} else {
 				fmt.Fprintf(&b, " function=%s payload=%s simple=%v ttl=%d\n", az.Function, az.PayloadFormatVersion, az.EnableSimpleResponses, az.ResultTTL)
 			}
@@ -93,6 +123,27 @@ func summary(res *Result, base, inlineDir string) string {
 	return b.String()
 }
 
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// templatesSummary prints mapping templates as {type: "source"}.
+func templatesSummary(ts map[string]model.Template) string {
+	if len(ts) == 0 {
+		return "{}"
+	}
+	var parts []string
+	for _, k := range sortedKeys(ts) {
+		parts = append(parts, fmt.Sprintf("%s: %q", k, ts[k].Source))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
 func translateCase(t *testing.T, c goldenCase, file string) string {
 	inline := t.TempDir()
 	root, err := Parse(file, []byte(c.input))
@@ -103,16 +154,35 @@ func translateCase(t *testing.T, c goldenCase, file string) string {
 	if err != nil {
 		return "error: " + err.Error() + "\n"
 	}
+	var notices []string
+	if tmpl.HasTransform(SAMTransform) {
+		if tmpl, notices, err = transformSAM(tmpl, c.params); err != nil {
+			return "error: " + err.Error() + "\n"
+		}
+	}
 	s, err := NewStack(tmpl, c.options())
 	if err != nil {
 		return "error: " + err.Error() + "\n"
+	}
+	for _, n := range notices {
+		s.notice(n)
 	}
 	res, err := Translate(s, TranslateOptions{InlineDir: inline})
 	if err != nil {
 		return "error: " + err.Error() + "\n"
 	}
 	abs, _ := filepath.Abs(filepath.Dir(file))
-	return summary(res, abs, inline)
+	out := summary(res, abs, inline)
+	if c.opts["outputs"] == "true" {
+		outs, err := s.Outputs()
+		if err != nil {
+			out += "outputs error: " + err.Error() + "\n"
+		}
+		for _, k := range sortedKeys(outs) {
+			out += "output " + k + " = " + outs[k] + "\n"
+		}
+	}
+	return out
 }
 
 // TestTranslateGolden translates each testdata/translate template (its

@@ -27,12 +27,36 @@ func handle(_ context.Context, ev events.APIGatewayProxyRequest) (events.APIGate
 // benchToken is the bearer token the authorizer accepts.
 const benchToken = "Bearer allow-bench"
 
-// authorize is a TOKEN authorizer as AWS's blueprint writes one: it allows
-// benchToken with a policy covering every method of the stage (so that
-// API Gateway may cache it for any route) and a small context, and answers
-// "Unauthorized" (API Gateway's 401) for anything else.
-func authorize(_ context.Context, ev events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
-	if ev.AuthorizationToken != benchToken {
+// authorizerEvent is what the authorizer reads of a REST TOKEN or REQUEST
+// authorizer event.
+type authorizerEvent struct {
+	Type               string            `json:"type"`
+	AuthorizationToken string            `json:"authorizationToken"`
+	MethodArn          string            `json:"methodArn"`
+	Headers            map[string]string `json:"headers"`
+}
+
+// token is the bearer token of a TOKEN event, or the Authorization header
+// of a REQUEST event.
+func (ev *authorizerEvent) token() string {
+	if ev.Type != "REQUEST" {
+		return ev.AuthorizationToken
+	}
+	for k, v := range ev.Headers {
+		if strings.EqualFold(k, "Authorization") {
+			return v
+		}
+	}
+	return ""
+}
+
+// authorize is a TOKEN (or REQUEST) authorizer as AWS's blueprint writes
+// one: it allows benchToken with a policy covering every method of the
+// stage (so that API Gateway may cache it for any route) and a small
+// context, and answers "Unauthorized" (API Gateway's 401) for anything
+// else.
+func authorize(_ context.Context, ev authorizerEvent) (events.APIGatewayCustomAuthorizerResponse, error) {
+	if ev.token() != benchToken {
 		return events.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
 	}
 	return events.APIGatewayCustomAuthorizerResponse{

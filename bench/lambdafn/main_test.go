@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
 )
 
 func TestAuthorize(t *testing.T) {
 	const arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/hello"
-	out, err := authorize(context.Background(), events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: benchToken, MethodArn: arn})
+	out, err := authorize(context.Background(), authorizerEvent{Type: "TOKEN", AuthorizationToken: benchToken, MethodArn: arn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,8 +16,16 @@ func TestAuthorize(t *testing.T) {
 		st[0].Resource[0] != "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*" {
 		t.Errorf("got %+v", out)
 	}
-	if _, err := authorize(context.Background(), events.APIGatewayCustomAuthorizerRequest{AuthorizationToken: "Bearer other", MethodArn: arn}); err == nil || err.Error() != "Unauthorized" {
+	if _, err := authorize(context.Background(), authorizerEvent{Type: "TOKEN", AuthorizationToken: "Bearer other", MethodArn: arn}); err == nil || err.Error() != "Unauthorized" {
 		t.Errorf("other token: err = %v, want Unauthorized", err)
+	}
+	req := authorizerEvent{Type: "REQUEST", MethodArn: arn, Headers: map[string]string{"authorization": benchToken}}
+	if out, err := authorize(context.Background(), req); err != nil || out.PrincipalID != "bench-user" {
+		t.Errorf("REQUEST event: %+v, %v", out, err)
+	}
+	req.Headers = map[string]string{"X-Other": benchToken}
+	if _, err := authorize(context.Background(), req); err == nil {
+		t.Error("REQUEST event without Authorization allowed")
 	}
 }
 

@@ -183,6 +183,18 @@ func eachRaw(data []byte, f func(key string, v json.RawMessage) error) error {
 // appendString appends s as a JSON string, escaped as API Gateway escapes
 // (non-ASCII and <>& as is).
 func appendString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7F && c != '"' && c != '\\'
+	}
+	if plain {
+		// Printable ASCII without quotes or backslashes, most of an
+		// event: the encoder would copy it as is.
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

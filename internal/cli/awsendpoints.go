@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -48,10 +47,20 @@ func (si storeIdentities) SessionCaller(accessKeyID, token string) (gateway.Call
 	return c, true
 }
 
-// startAWSEndpoints serves the AWS service APIs (STS) on
-// awsEndpoints.listen and returns the function that stops it.
-func startAWSEndpoints(cfg *config.Config, ids storeIdentities, log *slog.Logger) (func(), error) {
+// startAWSEndpoints serves the AWS service APIs (STS, and the Cognito
+// user pools and identity pools that are configured) on ln, the
+// awsEndpoints listener, and returns the function that stops it.
+func startAWSEndpoints(cfg *config.Config, ids storeIdentities, ln net.Listener, log *slog.Logger) (func(), error) {
+	up, idp, err := cognitoServices(cfg, ids, log)
+	if err != nil {
+		return nil, err
+	}
 	var providers []sts.WebIdentityProvider
+	if idp != nil {
+		// First: the pools' own OpenID tokens are verified locally even
+		// if iam.oidcProviders also names Cognito's issuer.
+		providers = append(providers, idp.WebIdentityProvider())
+	}
 	for _, p := range cfg.IAM.OIDCProviders {
 		providers = append(providers, sts.OIDCProvider(cfg.AccountID, p.URL, p.ClientIDs, nil))
 	}
@@ -59,12 +68,11 @@ func startAWSEndpoints(cfg *config.Config, ids storeIdentities, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.AWSEndpoints.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen awsEndpoints %s: %w", cfg.AWSEndpoints.Listen, err)
+	if idp != nil {
+		idp.SetCredentials(stsSrv, storeRoles{ids.s})
 	}
 	srv := &http.Server{
-		Handler:           &awsapi.Handler{STS: stsSrv},
+		Handler:           awsHandler(stsSrv, up, idp),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -77,7 +85,7 @@ func startAWSEndpoints(cfg *config.Config, ids storeIdentities, log *slog.Logger
 			log.Error("awsEndpoints listener stopped", "err", err)
 		}
 	}()
-	log.Info("AWS service APIs (STS) serving", "awsEndpoints", "http://"+ln.Addr().String())
+	log.Info("AWS service APIs (STS, Cognito) serving", "awsEndpoints", "http://"+ln.Addr().String())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -155,6 +155,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		cfg.Admin = *admin
 	}
+	// The awsEndpoints listener is bound before the plan is built: a
+	// hosted user pool's issuer is its address (setHostedIssuers).
+	var awsLn net.Listener
+	if cfg.AWSEndpoints.Listen != "" {
+		if awsLn, err = net.Listen("tcp", cfg.AWSEndpoints.Listen); err != nil {
+			fmt.Fprintf(stderr, "gatehouse: listen awsEndpoints %s: %v\n", cfg.AWSEndpoints.Listen, err)
+			return 1
+		}
+		defer awsLn.Close()
+		setHostedIssuers(cfg, awsLn.Addr())
+	}
 	sinks := gateway.NewLogSinks(stdout)
 	defer sinks.Close()
 	plan, err := gateway.NewPlan(cfg, sinks)
@@ -199,7 +210,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		opts.Identities = ids
 		if cfg.AWSEndpoints.Listen != "" {
-			stopAWS, err := startAWSEndpoints(cfg, ids, log)
+			stopAWS, err := startAWSEndpoints(cfg, ids, awsLn, log)
 			if err != nil {
 				fmt.Fprintf(stderr, "gatehouse: %v\n", err)
 				return 1

@@ -17,6 +17,9 @@ import (
 type Cognito struct {
 	// UserPools are the pools by id, in file order.
 	UserPools []UserPool
+	// IdentityPools are the Cognito identity pools gatehouse serves on
+	// awsEndpoints (docs/cognito.md), in file order.
+	IdentityPools []IdentityPool
 }
 
 // UserPool is one entry of cognito.userPools. A provider ARN naming a
@@ -39,6 +42,13 @@ type UserPool struct {
 	// accepts every client, as any token the pool signs is for one of its
 	// own clients.
 	Clients []UserPoolClient
+	// Hosted is true when the entry has users: gatehouse itself is the
+	// pool (InitiateAuth on awsEndpoints, its own signing keys), and
+	// Issuer, when "", becomes http://{awsEndpoints.listen}/{ID} once the
+	// listener is bound (docs/cognito.md).
+	Hosted bool
+	// Users are a hosted pool's users.
+	Users []PoolUser
 	// Where is the position of the entry, for messages.
 	Where string
 }
@@ -50,7 +60,8 @@ type UserPoolClient struct {
 }
 
 type cognitoDoc struct {
-	UserPools []userPoolDoc `yaml:"userPools"`
+	UserPools     []userPoolDoc     `yaml:"userPools"`
+	IdentityPools []identityPoolDoc `yaml:"identityPools"`
 }
 
 type userPoolDoc struct {
@@ -58,6 +69,7 @@ type userPoolDoc struct {
 	Issuer  string          `yaml:"issuer"`
 	JWKSURI string          `yaml:"jwksUri"`
 	Clients []poolClientDoc `yaml:"clients"`
+	Users   []poolUserDoc   `yaml:"users"`
 }
 
 type poolClientDoc struct {
@@ -108,8 +120,13 @@ func decodeCognito(es *yamlx.Errors, n *yaml.Node, d *cognitoDoc) Cognito {
 		for _, cd := range pd.Clients {
 			p.Clients = append(p.Clients, UserPoolClient(cd))
 		}
+		if users := yamlx.Lookup(pn, "users"); users != nil {
+			p.Hosted = true
+			p.Users = decodePoolUsers(es, users, field, pd)
+		}
 		c.UserPools = append(c.UserPools, p)
 	}
+	c.IdentityPools = decodeIdentityPools(es, yamlx.Lookup(n, "identityPools"), d.IdentityPools)
 	return c
 }
 

@@ -406,6 +406,7 @@ func DecodeWith(file string, root *yaml.Node, o Overrides) (*Config, error) {
 		}
 	}
 	decodeAWSEndpoints(es, root, &d, c)
+	checkCognitoHosting(es, yamlx.Lookup(root, "cognito"), c)
 	if strings.HasPrefix(c.IAM.Store, "sqlite://") {
 		path := strings.TrimPrefix(c.IAM.Store, "sqlite://")
 		if path == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
 	"github.com/gatehouse/gatehouse/internal/lambda"
+	"github.com/gatehouse/gatehouse/internal/mapping"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/router"
 	"github.com/gatehouse/gatehouse/sigv4"
@@ -76,6 +77,9 @@ type exchange struct {
 	reqBody   []byte
 	integBody []byte
 	integRead bool
+	// tplInput is the method request as templates' $input sees it, built
+	// by the first render and reused by the next (templateInput).
+	tplInput *mapping.InputData
 
 	// The verified AWS_IAM caller, when the method requires one, and the
 	// policy evaluation's request (kept here to avoid allocations).

@@ -37,6 +37,9 @@ type Plan struct {
 	// jwtTokenCache is jwtauth.Options.TokenCacheSize for the JWT
 	// authorizers (config jwtCache).
 	jwtTokenCache int
+	// paths are the JSONPaths of mapping templates, compiled once for all
+	// requests.
+	paths *mapping.PathCache
 	// cognito are the Cognito authorizers' user pools, by API, name and
 	// stage.
 	cognito map[authorizerKey]*cognitoSpec
@@ -122,6 +125,7 @@ type uriPart struct {
 func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 	p := &Plan{Region: cfg.Region, AccountID: cfg.AccountID, byID: map[string]*apiPlan{}, domains: map[string][]basePath{}}
 	p.jwtTokenCache = cfg.JWTCache.TokenCacheSize()
+	p.paths = mapping.NewPathCache(0)
 	if tp := cfg.TrustedProxies; len(tp.Networks) > 0 && len(tp.Hosts) > 0 {
 		p.proxies = &TrustedProxies{Networks: tp.Networks, Hosts: tp.Hosts}
 		p.signedHosts = append([]string{""}, tp.Hosts...)

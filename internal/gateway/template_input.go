@@ -24,8 +24,24 @@ import (
 //     header as on AWS (Go keeps it apart), and on an AWS_IAM method
 //     Authorization and X-Amz-Security-Token are not: API Gateway consumes
 //     them and does not expose them (seed 000).
+//
+// It is built once per request: a response template sees the same
+// parameters as the request template.
 func (ex *exchange) templateInput(body []byte) mapping.InputData {
-	data := mapping.InputData{Body: body}
+	if ex.tplInput == nil {
+		in := ex.buildTemplateInput()
+		ex.tplInput = &in
+	}
+	data := *ex.tplInput
+	data.Body = body
+	return data
+}
+
+func (ex *exchange) buildTemplateInput() mapping.InputData {
+	var data mapping.InputData
+	if ex.plan != nil {
+		data.Paths = ex.plan.paths
+	}
 	for _, p := range ex.params {
 		v := p.Raw
 		if u, err := url.PathUnescape(v); err == nil {
@@ -37,12 +53,15 @@ func (ex *exchange) templateInput(body []byte) mapping.InputData {
 
 	iam := ex.route != nil && ex.route.route.Authorization == model.AuthIAM
 	names := make([]string, 0, len(ex.in.Header)+1)
-	for k := range ex.in.Header {
+	values := 1 // Host
+	for k, vv := range ex.in.Header {
 		if iam && (k == headerAuthorizationKey || k == headerSecurityToken) {
 			continue
 		}
 		names = append(names, k)
+		values += len(vv)
 	}
+	data.Header = make([]mapping.Param, 0, values)
 	if ex.in.Host != "" {
 		names = append(names, "Host")
 	}
@@ -52,9 +71,7 @@ func (ex *exchange) templateInput(body []byte) mapping.InputData {
 		}
 		return k
 	}
-	slices.SortFunc(names, func(a, b string) int {
-		return strings.Compare(strings.ToLower(spelled(a)), strings.ToLower(spelled(b)))
-	})
+	slices.SortFunc(names, func(a, b string) int { return compareFold(spelled(a), spelled(b)) })
 	for _, k := range names {
 		name := spelled(k)
 		if k == "Host" {
@@ -66,6 +83,34 @@ func (ex *exchange) templateInput(body []byte) mapping.InputData {
 		}
 	}
 	return data
+}
+
+// compareFold is strings.Compare of the ASCII-lower-cased strings, without
+// building them: header names are ASCII tokens (RFC 9110), and the sort
+// runs for every templated request.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(a) < len(b):
+		return -1
+	case len(a) > len(b):
+		return 1
+	}
+	return 0
 }
 
 // orderedQuery decodes a raw query string in order, as url.ParseQuery

@@ -91,6 +91,9 @@ func (ex *exchange) render(t *vtl.Template, body []byte) ([]byte, *mapping.Templ
 	tc := mapping.NewTemplateContext(ex)
 	vars := mapping.Vars(mapping.NewInput(ex.templateInput(body)), tc, mapping.StageVariables(ex.stage.variables))
 	var buf bytes.Buffer
+	// One allocation, sized by the template's previous output (the body
+	// may be part of it).
+	buf.Grow(t.SizeHint() + len(body)/4 + 64)
 	if err := t.Execute(&buf, vars, vtl.Limits{}); err != nil {
 		return nil, nil, internalError(ex, fmt.Errorf("mapping template: %w", err))
 	}

@@ -29,6 +29,10 @@ type InputData struct {
 	// Header holds every header value in the order received, names as the
 	// client wrote them; a name may repeat.
 	Header []Param
+	// Paths, if not nil, compiles the JSONPaths of $input.path and
+	// $input.json once for many requests (the gateway's, one per plan).
+	// Nil compiles them per Input.
+	Paths *PathCache
 }
 
 // Input is the $input variable of a mapping template. Build one per
@@ -179,6 +183,9 @@ func (in *Input) document() (any, error) {
 }
 
 func (in *Input) compile(expr string) (*JSONPath, error) {
+	if in.data.Paths != nil {
+		return in.data.Paths.Compile(expr)
+	}
 	in.mu.Lock()
 	for _, c := range in.paths {
 		if c.expr == expr {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
 )
 
@@ -158,59 +157,14 @@ func (s *Server) assumeRoleWithWebIdentity(c *call, requestID string) *Error {
 	if e != nil {
 		return e
 	}
-	iss, ok := unverifiedIssuer(token)
-	if !ok {
-		return sender(http.StatusBadRequest, CodeInvalidIdentityToken, "Couldn't parse the JWT")
-	}
-	prov, ok := s.provider(iss)
-	if !ok {
-		return sender(http.StatusBadRequest, CodeInvalidIdentityToken, "No OpenIDConnect provider found in your account for %s", iss)
-	}
-	claims, err := prov.Verifier.Verify(c.r.Context(), token)
-	if err != nil {
-		e := s.tokenError(err, c.now)
-		if e.Code == CodeExpiredTokenException {
-			if exp, ok := expiryOf(token); ok {
-				e.Message += strconv.FormatInt(exp, 10)
-			}
-		}
+	out, e := s.webIdentity(c.r.Context(), webIdentityCall{
+		token: token, roleARN: sr.roleARN, sessionName: sr.sessionName, duration: sr.duration, minSize: sr.minSize,
+		policy: sr.compact, sourceIP: sourceIP(c.r), userAgent: c.r.UserAgent(), secure: c.r.TLS != nil, now: c.now,
+	})
+	if e != nil {
 		return e
 	}
-	sub, _ := claims.String("sub")
-	aud := claimStrings(claims, "aud")
-	amr := claimStrings(claims, "amr")
-
-	denied := sender(http.StatusForbidden, CodeAccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
-	name, ok := s.roleFromARN(sr.roleARN)
-	if !ok {
-		return denied
-	}
-	role, ok := s.auth.dir.Role(name)
-	if !ok {
-		return denied
-	}
-	ictx := iam.Context{FederatedProvider: prov.Principal, PrincipalType: "WebIdentityUser", SourceIP: sourceIP(c.r),
-		UserAgent: c.r.UserAgent(), CurrentTime: c.now, SecureTransport: iam.BoolPtr(c.r.TLS != nil)}
-	ictx.Set("sts:RoleSessionName", sr.sessionName)
-	ictx.Set(prov.KeyPrefix+":sub", sub)
-	ictx.Set(prov.KeyPrefix+":aud", aud...)
-	ictx.Set(prov.KeyPrefix+":amr", amr...)
-	if azp, ok := claims.String("azp"); ok {
-		ictx.Set(prov.KeyPrefix+":azp", azp)
-	}
-	req := iam.Request{Action: "sts:AssumeRoleWithWebIdentity", Context: &ictx}
-	if role.Trust.Evaluate(&req).Decision != iam.Allow {
-		return denied
-	}
-	if sr.duration > role.MaxSessionDuration {
-		return sender(http.StatusBadRequest, CodeValidationError, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-	}
-	web := &WebIdentity{Provider: prov.Principal, Issuer: iss, Subject: sub, Audience: aud, AMR: amr}
-	sess := &session{Kind: kindRole, Name: role.RoleName, ID: role.RoleID, SessionName: sr.sessionName, Policy: sr.compact, Web: web}
-	creds, err := s.auth.issue(sess, time.Duration(sr.duration)*time.Second, sr.minSize)
-	if err != nil {
-		return internalFailure(err)
-	}
+	creds, role, sub, aud, iss := out.Credentials, out.role, out.Subject, out.Audience, out.Provider
 	var doc assumeRoleWithWebIdentityResponse
 	doc.Xmlns = Namespace
 	doc.Result.SubjectFromWebIdentityToken = sub

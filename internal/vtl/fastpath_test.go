@@ -2,6 +2,7 @@ package vtl
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 )
 
@@ -89,5 +90,57 @@ func TestExecuteAllocs(t *testing.T) {
 	// The #foreach scope is the only allocation left.
 	if n > 1 {
 		t.Errorf("%v allocations per render, want at most 1", n)
+	}
+}
+
+// TestNewStringPairsRepeats: repeated keys keep their first position and
+// take their last value whatever the hash filter says.
+func TestNewStringPairsRepeats(t *testing.T) {
+	const n = 20
+	pairs := make([][2]string, 0, 3*n)
+	for i := range n {
+		pairs = append(pairs, [2]string{fmt.Sprintf("X-Header-%02d", i), "a"})
+	}
+	for i := n - 1; i >= 0; i -= 3 {
+		pairs = append(pairs, [2]string{fmt.Sprintf("X-Header-%02d", i), "b"})
+	}
+	pairs = append(pairs, [2]string{"X-Header-00", "c"}, [2]string{"", "empty"}, [2]string{"", "again"})
+	m := NewStringPairs(len(pairs), func(i int) (string, string) { return pairs[i][0], pairs[i][1] })
+	if m.Len() != n+1 {
+		t.Fatalf("len %d, want %d", m.Len(), n+1)
+	}
+	for i := range n {
+		want := "a"
+		if (n-1-i)%3 == 0 {
+			want = "b"
+		}
+		if i == 0 {
+			want = "c"
+		}
+		k := fmt.Sprintf("X-Header-%02d", i)
+		if m.keys[i] != k || m.vals[i] != want {
+			t.Errorf("entry %d = %v=%v, want %s=%s", i, m.keys[i], m.vals[i], k, want)
+		}
+	}
+	if v, _ := m.Get(""); v != "again" {
+		t.Errorf(`Get("") = %v`, v)
+	}
+}
+
+func TestSizeHint(t *testing.T) {
+	tp, err := Parse("t", "$a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.SizeHint() != 0 {
+		t.Errorf("hint before any run: %d", tp.SizeHint())
+	}
+	for _, a := range []string{"abc", "abcdefgh"} {
+		if _, err := tp.Render(map[string]any{"a": a}, Limits{}); err != nil {
+			t.Fatal(err)
+		}
+		if tp.SizeHint() != len(a) {
+			t.Errorf("hint %d after an output of %d bytes", tp.SizeHint(), len(a))
+		}
 	}
 }

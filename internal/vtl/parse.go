@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Template is a parsed template. It is immutable and safe for concurrent
@@ -19,7 +20,14 @@ type Template struct {
 	// states recycles execution states: a render then allocates nothing
 	// for the engine itself (BenchmarkRender).
 	states sync.Pool
+	// lastSize is the length of the latest successful output (SizeHint).
+	lastSize atomic.Int64
 }
+
+// SizeHint returns the length of the template's latest output, 0 before
+// the first: callers that give Execute a fresh buffer can Grow it by that
+// much and allocate once.
+func (t *Template) SizeHint() int { return int(t.lastSize.Load()) }
 
 // Name returns the name given to Parse.
 func (t *Template) Name() string { return t.name }

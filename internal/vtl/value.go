@@ -126,6 +126,7 @@ func NewStringPairs(n int, pair func(i int) (key, value string)) *Map {
 	// never writes into the other.
 	buf := make([]any, 2*n)
 	m := &Map{keys: buf[:0:n], vals: buf[n : n : 2*n]}
+	var seen uint64 // a bit per key hash, to skip most searches for a repeat
 	for next := 0; next < n; {
 		// Converting a string to any allocates a copy of its header, one
 		// allocation per string. reflect.ValueOf copies the whole chunk
@@ -141,10 +142,16 @@ func NewStringPairs(n int, pair func(i int) (key, value string)) *Map {
 		}
 		boxed := reflect.ValueOf(chunk)
 		for i := 0; i < c; i += 2 {
-			if j := m.findStr(chunk[i]); j >= 0 {
-				m.vals[j] = boxed.Index(i + 1).Interface()
-				continue
+			// A key whose hash bit is new is new: most keys are, and the
+			// search for a repeat is quadratic.
+			bit := uint64(1) << (strHash(chunk[i]) & 63)
+			if seen&bit != 0 {
+				if j := m.findStr(chunk[i]); j >= 0 {
+					m.vals[j] = boxed.Index(i + 1).Interface()
+					continue
+				}
 			}
+			seen |= bit
 			m.keys = append(m.keys, boxed.Index(i).Interface())
 			m.vals = append(m.vals, boxed.Index(i+1).Interface())
 			last := len(m.keys) - 1
@@ -160,6 +167,16 @@ func NewStringPairs(n int, pair func(i int) (key, value string)) *Map {
 		}
 	}
 	return m
+}
+
+// strHash is FNV-1a, for NewStringPairs' filter of repeated keys.
+func strHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // Len returns the number of entries.

@@ -117,7 +117,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	scens := scenarios()
 	if o.list {
 		for _, s := range scens {
-			fmt.Fprintf(stdout, "%-14s %s\n%-14s target: %s\n", s.Name, s.Description, "", s.Target)
+			fmt.Fprintf(stdout, "%-18s %s\n%-18s target: %s\n", s.Name, s.Description, "", s.Target)
 		}
 		return 0, nil
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 func testParams() GatewayParams {
-	return GatewayParams{Listen: "127.0.0.1:8001", Admin: "127.0.0.1:8002", Backend: "127.0.0.1:8003"}
+	return GatewayParams{Listen: "127.0.0.1:8001", Admin: "127.0.0.1:8002", Backend: "127.0.0.1:8003", Issuer: "http://127.0.0.1:8004"}
 }
 
 func TestScenariosRender(t *testing.T) {
@@ -20,7 +20,9 @@ func TestScenariosRender(t *testing.T) {
 			if !strings.HasPrefix(sc.Path, "/") || strings.Count(sc.Path, "/") < 2 {
 				t.Errorf("Path %q: want /<stage>/<resource>", sc.Path)
 			}
-			if sc.Target.MinThroughput <= 0 || sc.Target.MinThroughput > 1 || sc.Target.MaxP99 < 1 {
+			// A gateway may beat B0 (mock: no backend round trip), not
+			// by much more than the backend's share of the work.
+			if sc.Target.MinThroughput <= 0 || sc.Target.MinThroughput > 2 || sc.Target.MaxP99 < 1 {
 				t.Errorf("Target %+v out of range", sc.Target)
 			}
 			files, err := sc.render(testParams())

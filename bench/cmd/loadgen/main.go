@@ -3,6 +3,7 @@
 // generator in its own process. Loopback URLs only.
 //
 //	go run ./bench/cmd/loadgen -url http://127.0.0.1:8080/prod/hello -conns 64 -duration 10s -H 'X-Api-Key: k'
+//	go run ./bench/cmd/loadgen -method POST -H 'Content-Type: application/json' -body '{"a":1}' -url ...
 package main
 
 import (
@@ -43,7 +44,11 @@ func main() {
 	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "warm-up, not counted")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured duration")
 	flag.Var(&headerFlags{cfg.Header}, "H", "request header `'Name: value'` (repeatable)")
+	body := flag.String("body", "", "request `body`, sent with a Content-Length (e.g. JSON for a POST)")
 	flag.Parse()
+	if *body != "" {
+		cfg.Body = []byte(*body)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, cfg)

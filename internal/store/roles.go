@@ -412,24 +412,7 @@ func (s *Store) ApplyRoles(ctx context.Context, seed []SeedRole) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("apply seed: %w", errors.Join(errs...))
 	}
-	err := s.write(ctx, "ApplyRoles", func(tx *sql.Tx) error {
-		changed := false
-		for i, r := range seed {
-			c, err := s.applyRole(ctx, tx, r)
-			if err != nil {
-				return fmt.Errorf("iam.roles[%d] (%s): %w", i, r.Name, err)
-			}
-			changed = changed || c
-		}
-		if !changed {
-			return noChange{}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("apply seed: %w", err)
-	}
-	return nil
+	return applySeed(ctx, s, "ApplyRoles", "iam.roles", seed, func(r SeedRole) string { return r.Name }, s.applyRole)
 }
 
 func (s *Store) applyRole(ctx context.Context, tx *sql.Tx, r SeedRole) (bool, error) {

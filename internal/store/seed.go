@@ -57,12 +57,19 @@ func (s *Store) Apply(ctx context.Context, seed []SeedUser) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("apply seed: %w", errors.Join(errs...))
 	}
-	err := s.write(ctx, "Apply", func(tx *sql.Tx) error {
+	return applySeed(ctx, s, "Apply", "iam.users", seed, func(u SeedUser) string { return u.Name }, s.applyUser)
+}
+
+// applySeed writes every seed entry with apply in one transaction, which
+// is a no-op (noChange) when no entry changed anything.
+func applySeed[T any](ctx context.Context, s *Store, op, field string, seed []T, name func(T) string,
+	apply func(context.Context, *sql.Tx, T) (bool, error)) error {
+	err := s.write(ctx, op, func(tx *sql.Tx) error {
 		changed := false
-		for i, u := range seed {
-			c, err := s.applyUser(ctx, tx, u)
+		for i, e := range seed {
+			c, err := apply(ctx, tx, e)
 			if err != nil {
-				return fmt.Errorf("iam.users[%d] (%s): %w", i, u.Name, err)
+				return fmt.Errorf("%s[%d] (%s): %w", field, i, name(e), err)
 			}
 			changed = changed || c
 		}

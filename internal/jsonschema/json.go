@@ -306,6 +306,7 @@ func isHex4(b []byte) bool {
 // number scans -?int[.frac][(e|E)[+-]exp].
 func (p *parser) number() (Kind, error) {
 	kind := Integer
+	start := p.pos
 	if p.src[p.pos] == '-' {
 		p.pos++
 	}
@@ -337,6 +338,14 @@ func (p *parser) number() (Kind, error) {
 			return 0, p.errorf("number exponent out of range")
 		}
 		kind = Number
+		// The bound applies to the normalised number (1 digit before the
+		// point), the form String prints: 10e999999999 is 1E+1000000000,
+		// which must not parse once printed if it parsed now.
+		if d := parseDecimal(string(p.src[start:p.pos]), kind); d.digits != "" {
+			if adjusted := d.exp + int64(len(d.digits)) - 1; adjusted > maxExponent || adjusted < -maxExponent {
+				return 0, p.errorf("number exponent out of range")
+			}
+		}
 	}
 	return kind, nil
 }

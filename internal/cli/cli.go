@@ -37,7 +37,7 @@ const usage = `usage: gatehouse <command> [flags]
 
 commands:
   serve     -c gatehouse.yaml [--listen addr] [--admin addr] [--log-level debug|info|warn|error]
-            -t TEMPLATE [--region R] [--account-id A] [--parameter-overrides K=V ...]
+            -t TEMPLATE [--region R] [--account-id A] [--parameter-overrides K=V ...] [--watch=false]
   validate  -c gatehouse.yaml | -t TEMPLATE [...]
   iam       <command> [--store DSN | -c gatehouse.yaml] [aws iam flags]   (gatehouse iam help)
   curl      [curl flags] [--sign-host host] [--presign] URL   (signs with SigV4; see docs/curl.md)
@@ -125,6 +125,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	admin := fs.String("admin", "", "admin listener for /healthz and /readyz (overrides the config's admin)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	profiling := fs.Bool("pprof", false, "serve Go's profiler at /debug/pprof/ on the admin listener")
+	watch := fs.Bool("watch", true, "reload when a template or its functions' code changes (docs/cloudformation.md#reload)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -218,15 +219,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			defer stopAWS()
 		}
 	}
-	if len(cfg.Functions) > 0 {
-		fns, err := newFunctionTable(ctx, cfg, log)
-		if err != nil {
-			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
-			return 1
-		}
-		defer fns.Close()
-		opts.Functions = fns
-	}
 	if plan.ForwardsJWT() {
 		if opts.IdentityIssuer, err = newIssuer(cfg); err != nil {
 			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
@@ -234,7 +226,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		opts.IdentityAudience = cfg.IdentityForwarding.Audience
 	}
-	gw, err := gateway.New(plan, opts)
+	// The gateway and the functions are one generation of a liveGateway,
+	// which a reload replaces (reload.go).
+	gw, err := newLiveGateway(ctx, cfg, plan, opts, sinks, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
 		return 1
@@ -243,6 +237,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *watch && len(cfg.Stacks) > 0 {
+		defer gw.watch(ctx, cfg, lns.api.Addr().String(), func() (*config.Config, error) {
+			return reloadConfig(fs, &cf, &sf, cfg, func(c *config.Config) {
+				if awsLn != nil {
+					setHostedIssuers(c, awsLn.Addr())
+				}
+			})
+		})()
+	}
 	if err := serveUntil(ctx, cfg, lns, plan, gw, opts.IdentityIssuer, *profiling, log); err != nil {
 		log.Error("gatehouse stopped", "err", err)
 		return 1
@@ -323,10 +326,7 @@ func serveUntil(ctx context.Context, cfg *config.Config, lns *listeners, plan *g
 	}
 	// rawheader keeps the header names as clients wrote them, for Lambda
 	// events and authorizers; other plans skip its per-request cost.
-	var api net.Listener = ln
-	if plan.UsesLambda() {
-		api = rawheader.Listener{Listener: ln}
-	}
+	api := rawHeaderListener(ln, plan, gw)
 	go func() { errc <- srv.Serve(api) }()
 	ready.Store(true)
 

@@ -57,7 +57,7 @@ func cognitoServices(cfg *config.Config, ids storeIdentities, log *slog.Logger) 
 	if len(pools) > 0 {
 		var err error
 		up, err = userpool.New(userpool.Options{Region: cfg.Region, AccountID: cfg.AccountID, Pools: pools,
-			DeriveKey: ids.s.DeriveKey, Principals: ids.auth, Logger: log})
+			DeriveKey: ids.s.DeriveKey, Principals: ids.auth, Logger: log, PasswordParams: cfg.Cognito.PasswordHashing})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gatehouse/gatehouse/internal/cognito/password"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/openapi"
 	"github.com/gatehouse/gatehouse/internal/yamlx"
@@ -20,6 +21,12 @@ type Cognito struct {
 	// IdentityPools are the Cognito identity pools gatehouse serves on
 	// awsEndpoints (docs/cognito.md), in file order.
 	IdentityPools []IdentityPool
+	// PasswordHashing are the argon2id parameters of the hashes made at
+	// load (users' password:) and of the dummy hash checked for unknown
+	// users (cognito.passwordHashing; docs/cognito.md, "Passwords"). The
+	// zero value means password.DefaultParams(); Load always sets it.
+	// Configured passwordHash values keep their own parameters.
+	PasswordHashing password.Params
 }
 
 // UserPool is one entry of cognito.userPools. A provider ARN naming a
@@ -60,8 +67,9 @@ type UserPoolClient struct {
 }
 
 type cognitoDoc struct {
-	UserPools     []userPoolDoc     `yaml:"userPools"`
-	IdentityPools []identityPoolDoc `yaml:"identityPools"`
+	UserPools       []userPoolDoc       `yaml:"userPools"`
+	IdentityPools   []identityPoolDoc   `yaml:"identityPools"`
+	PasswordHashing *passwordHashingDoc `yaml:"passwordHashing"`
 }
 
 type userPoolDoc struct {
@@ -82,10 +90,11 @@ type poolClientDoc struct {
 var userPoolIDRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+_[0-9A-Za-z]+$`)
 
 func decodeCognito(es *yamlx.Errors, n *yaml.Node, d *cognitoDoc) Cognito {
-	var c Cognito
+	c := Cognito{PasswordHashing: password.DefaultParams()}
 	if d == nil {
 		return c
 	}
+	c.PasswordHashing = decodePasswordHashing(es, yamlx.Lookup(n, "passwordHashing"), d.PasswordHashing)
 	list := yamlx.Lookup(n, "userPools")
 	seen := map[string]bool{}
 	for i, pd := range d.UserPools {
@@ -122,7 +131,7 @@ func decodeCognito(es *yamlx.Errors, n *yaml.Node, d *cognitoDoc) Cognito {
 		}
 		if users := yamlx.Lookup(pn, "users"); users != nil {
 			p.Hosted = true
-			p.Users = decodePoolUsers(es, users, field, pd)
+			p.Users = decodePoolUsers(es, users, field, pd, c.PasswordHashing)
 		}
 		c.UserPools = append(c.UserPools, p)
 	}

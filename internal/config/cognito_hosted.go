@@ -86,7 +86,7 @@ var roleNameRE = regexp.MustCompile(`^([\w+=,.@-]{1,64}|arn:aws:iam::\d{12}:role
 // [\p{L}\p{M}\p{S}\p{N}\p{P}]; custom ones are "custom:...").
 var attributeNameRE = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,32}$`)
 
-func decodePoolUsers(es *yamlx.Errors, list *yaml.Node, field string, pd userPoolDoc) []PoolUser {
+func decodePoolUsers(es *yamlx.Errors, list *yaml.Node, field string, pd userPoolDoc, hashing password.Params) []PoolUser {
 	at := func(i int, key string) *yaml.Node {
 		if i >= len(list.Content) {
 			return list
@@ -118,8 +118,8 @@ func decodePoolUsers(es *yamlx.Errors, list *yaml.Node, field string, pd userPoo
 			}
 			u.PasswordHash = ud.PasswordHash
 		default:
-			h, err := password.Hash(ud.Password, password.DefaultParams())
-			if err != nil {
+			h, err := password.Hash(ud.Password, hashing)
+			if err != nil && hashing.Validate() == nil { // else reported at passwordHashing
 				es.Add(at(i, "password"), uf+".password", "%v", err)
 			}
 			u.PasswordHash = h

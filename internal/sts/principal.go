@@ -96,11 +96,16 @@ func (p *Principal) Context(c *iam.Context) {
 // maxCachedSessions bounds the decoded-token cache.
 const maxCachedSessions = 10000
 
-// cached is a decoded token, with its session policy compiled.
+// cached is a decoded token, with its session policy compiled and, for
+// a role session, its aws:userid and ARN made once rather than per
+// request (they follow from the token and the account: a session is
+// valid only while its role keeps the id it was issued for).
 type cached struct {
-	token  string
-	sess   *session
-	policy *iam.Policy
+	token       string
+	sess        *session
+	policy      *iam.Policy
+	account     string // the account userID and arn were made for
+	userID, arn string
 }
 
 // Authority resolves access keys to principals and issues temporary
@@ -175,8 +180,12 @@ func (a *Authority) Principal(accessKeyID, token string) (Principal, bool) {
 		}
 		p.Type, p.AccountID, p.Policies = TypeAssumedRole, r.AccountID, r.Policies
 		p.RoleName, p.RoleID, p.SessionName = r.RoleName, r.RoleID, s.SessionName
-		p.ARN = AssumedRoleARN(r.AccountID, r.RoleName, s.SessionName)
-		p.UserID = r.RoleID + ":" + s.SessionName
+		if c.account == r.AccountID && r.RoleName == s.Name {
+			p.ARN, p.UserID = c.arn, c.userID
+		} else {
+			p.ARN = AssumedRoleARN(r.AccountID, r.RoleName, s.SessionName)
+			p.UserID = r.RoleID + ":" + s.SessionName
+		}
 	default:
 		return Principal{}, false
 	}
@@ -203,6 +212,10 @@ func (a *Authority) decode(accessKeyID, token string) (*cached, bool) {
 		return nil, false
 	}
 	c = &cached{token: token, sess: s}
+	if s.Kind == kindRole {
+		c.account = a.dir.AccountID()
+		c.arn, c.userID = AssumedRoleARN(c.account, s.Name, s.SessionName), s.ID+":"+s.SessionName
+	}
 	if len(s.Policy) > 0 {
 		// Checked when issued; a token that opens was issued by a node
 		// that checked it, so failing here means a changed grammar:

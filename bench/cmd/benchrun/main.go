@@ -92,6 +92,11 @@ type system struct {
 	// servers are the pids whose process trees serve the system's
 	// requests: its own process and the shared backend.
 	servers []int
+	// prepare, if not nil, replaces the scenario's Prepare (a Variant's
+	// requests).
+	prepare func(*http.Request) error
+	// params are the gateway's template values (gatehouse only).
+	params GatewayParams
 }
 
 func (o *options) validate() error {
@@ -117,7 +122,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	scens := scenarios()
 	if o.list {
 		for _, s := range scens {
-			fmt.Fprintf(stdout, "%-18s %s\n%-18s target: %s\n", s.Name, s.Description, "", s.Target)
+			fmt.Fprintf(stdout, "%-18s %s\n%-18s target: %s\n", s.Name, s.Description, "", s.targetString())
 		}
 		return 0, nil
 	}
@@ -237,9 +242,16 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 			return 1, fmt.Errorf("start gatehouse: %w", err)
 		}
 		systems = append(systems, s)
+		if sc.Variant != nil && wantB0 && !o.aa {
+			v, err := startVariant(ctx, &o, &sc, s)
+			if err != nil {
+				return 1, fmt.Errorf("start %s: %w", sc.Variant.Label, err)
+			}
+			systems = append(systems, v)
+		}
 	}
 
-	// Rounds: B0, gatehouse, B0, gatehouse, ...
+	// Rounds: B0, gatehouse[, variant], B0, gatehouse[, variant], ...
 	rep := &report{scenario: sc, opts: o, labels: labels(systems)}
 	printHeader(stdout, &sc, &o, systems)
 	pids := []int{os.Getpid()}
@@ -267,7 +279,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	rep.finish(machineInfo(ctx, root))
 	rep.printSummary(stdout)
 
-	if o.results != "" && len(systems) == 2 {
+	if o.results != "" && len(systems) >= 2 {
 		path := o.results
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(root, path)
@@ -280,8 +292,8 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	switch {
 	case rep.errors() > 0:
 		return exitRequestErrors, fmt.Errorf("%d requests failed: the numbers are not valid (error samples above)", rep.errors())
-	case o.check && len(systems) == 2 && !rep.met():
-		return exitTargetMissed, fmt.Errorf("target missed: %s", sc.Target)
+	case o.check && len(systems) >= 2 && !rep.met():
+		return exitTargetMissed, fmt.Errorf("target missed: %s", sc.targetString())
 	}
 	return 0, nil
 }
@@ -304,7 +316,12 @@ func startGatehouse(ctx context.Context, o *options, sc *Scenario, bin, tmp, bac
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := sc.render(GatewayParams{Listen: listen, Admin: admin, Backend: backendAddr, Issuer: sc.Issuer.URL()})
+	awsAddr, err := freeAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	params := GatewayParams{Listen: listen, Admin: admin, Backend: backendAddr, Issuer: sc.Issuer.URL(), AWS: awsAddr}
+	files, err := sc.render(params)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -328,7 +345,7 @@ func startGatehouse(ctx context.Context, o *options, sc *Scenario, bin, tmp, bac
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &system{label: "gatehouse", url: "http://" + listen + sc.Path, proc: p, accessLog: logPath}
+	s := &system{label: "gatehouse", url: "http://" + listen + sc.Path, proc: p, accessLog: logPath, params: params}
 	err = waitReady(ctx, p, o.startTimeout,
 		probe{url: "http://" + admin + "/healthz", want: http.StatusOK},
 		sc.probe(s.url))
@@ -336,6 +353,24 @@ func startGatehouse(ctx context.Context, o *options, sc *Scenario, bin, tmp, bac
 		return nil, p, fmt.Errorf("%w\n(config in %s; rerun with -keep to inspect it)", err, dir)
 	}
 	return s, p, nil
+}
+
+// startVariant prepares the scenario's Variant against the running
+// gateway gh and checks its route answers the variant's requests: the
+// same process, URL and access log, another Prepare hook.
+func startVariant(ctx context.Context, o *options, sc *Scenario, gh *system) (*system, error) {
+	hook, err := sc.Variant.Start(ctx, gh.params)
+	if err != nil {
+		return nil, err
+	}
+	v := *gh
+	v.label, v.prepare = sc.Variant.Label, hook
+	pr := sc.probe(v.url)
+	pr.prepare = hook
+	if err := waitReady(ctx, gh.proc, o.startTimeout, pr); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 // measure runs the load generator once against s. pids are the harness
@@ -347,6 +382,10 @@ func measure(ctx context.Context, o *options, sc *Scenario, s *system, round int
 			logStart = fi.Size()
 		}
 	}
+	prepare := sc.Prepare
+	if s.prepare != nil {
+		prepare = s.prepare
+	}
 	runtime.GC() // start each run from the same heap state
 	cpu0, cpuErr := readCPU(pids)
 	srv0, srvErr := readTree(s.servers)
@@ -355,7 +394,7 @@ func measure(ctx context.Context, o *options, sc *Scenario, s *system, round int
 		Method:   sc.Method,
 		Header:   sc.Header,
 		Body:     sc.Body,
-		Prepare:  sc.Prepare,
+		Prepare:  prepare,
 		Conns:    o.conns,
 		Warmup:   o.warmup,
 		Duration: o.duration,

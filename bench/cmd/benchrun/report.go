@@ -169,7 +169,10 @@ type report struct {
 	machine  machine
 	date     time.Time
 	stats    []stats
-	ratio    *ratio // nil unless there are two systems
+	ratio    *ratio // nil unless there are two systems or more
+	// variant compares the scenario's Variant (third system) with the
+	// gateway (second), and variantB0 with B0; nil without a variant.
+	variant, variantB0 *ratio
 }
 
 // finish computes the medians and, for two systems, the ratios.
@@ -205,11 +208,20 @@ func (r *report) finish(m machine) {
 		}
 		r.stats = append(r.stats, st)
 	}
-	r.ratio = nil
-	if len(r.stats) != 2 {
+	r.ratio, r.variant, r.variantB0 = nil, nil, nil
+	if len(r.stats) < 2 {
 		return
 	}
-	a, b := r.stats[0], r.stats[1]
+	r.ratio = r.compare(r.stats[0], r.stats[1])
+	if len(r.stats) == 3 {
+		r.variant = r.compare(r.stats[1], r.stats[2])
+		r.variantB0 = r.compare(r.stats[0], r.stats[2])
+	}
+}
+
+// compare returns the ratios of b to a: of the medians, and the range
+// of the per-round ratios.
+func (r *report) compare(a, b stats) *ratio {
 	rt := &ratio{throughput: div(b.rps, a.rps), p99: div(float64(b.p99), float64(a.p99))}
 	var thr, p99 []float64
 	for round := 1; round <= r.opts.runs; round++ {
@@ -224,7 +236,7 @@ func (r *report) finish(m machine) {
 		rt.throughputLo, rt.throughHi = slices.Min(thr), slices.Max(thr)
 		rt.p99Lo, rt.p99Hi = slices.Min(p99), slices.Max(p99)
 	}
-	r.ratio = rt
+	return rt
 }
 
 func (r *report) find(round int, label string) (sample, bool) {
@@ -246,9 +258,15 @@ func (r *report) errors() uint64 {
 }
 
 // met reports whether the contender met the scenario's target.
+// With a Variant, its throughput relative to the gateway's must reach
+// Variant.MinRatio too.
 func (r *report) met() bool {
-	return r.ratio != nil && r.errors() == 0 &&
+	ok := r.ratio != nil && r.errors() == 0 &&
 		r.ratio.throughput >= r.scenario.Target.MinThroughput && r.ratio.p99 <= r.scenario.Target.MaxP99
+	if v := r.scenario.Variant; ok && v != nil {
+		ok = r.variant != nil && r.variant.throughput >= v.MinRatio
+	}
+	return ok
 }
 
 // key names the report's section in RESULTS.md.
@@ -260,7 +278,7 @@ func (r *report) key() string {
 }
 
 func (r *report) contender() string {
-	if len(r.labels) == 2 {
+	if len(r.labels) >= 2 {
 		return r.labels[1]
 	}
 	return ""
@@ -287,6 +305,14 @@ func (r *report) printSummary(w io.Writer) {
 		r.labels[1], r.labels[0],
 		rt.throughput, rt.throughputLo, rt.throughHi, t.MinThroughput, metWord(rt.throughput >= t.MinThroughput),
 		rt.p99, rt.p99Lo, rt.p99Hi, t.MaxP99, metWord(rt.p99 <= t.MaxP99))
+	if v, vr := r.scenario.Variant, r.variant; v != nil && vr != nil {
+		vb := r.variantB0
+		fmt.Fprintf(w, "ratio %s/%s: throughput %.3f (rounds %.3f–%.3f), p99 %.3f (rounds %.3f–%.3f)\n",
+			r.labels[2], r.labels[0], vb.throughput, vb.throughputLo, vb.throughHi, vb.p99, vb.p99Lo, vb.p99Hi)
+		fmt.Fprintf(w, "ratio %s/%s: throughput %.3f (rounds %.3f–%.3f; target ≥ %.2f: %s), p99 %.3f (rounds %.3f–%.3f)\n",
+			r.labels[2], r.labels[1], vr.throughput, vr.throughputLo, vr.throughHi, v.MinRatio, metWord(vr.throughput >= v.MinRatio),
+			vr.p99, vr.p99Lo, vr.p99Hi)
+	}
 }
 
 func metWord(ok bool) string {
@@ -312,7 +338,7 @@ func (r *report) markdown() string {
 	if r.opts.aa {
 		fmt.Fprintf(&b, "- Target: does not apply (A/A); the ratios measure noise and should be close to 1\n\n")
 	} else {
-		fmt.Fprintf(&b, "- Target: %s — **%s**\n\n", r.scenario.Target, map[bool]string{true: "met", false: "missed"}[r.met()])
+		fmt.Fprintf(&b, "- Target: %s — **%s**\n\n", r.scenario.targetString(), map[bool]string{true: "met", false: "missed"}[r.met()])
 	}
 	b.WriteString("| system | req/s (median) | p50 ms | p90 ms | p99 ms | worst max ms | errors | server CPU µs/req |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
@@ -329,6 +355,15 @@ func (r *report) markdown() string {
 		}
 		fmt.Fprintf(&b, "| throughput | %.3f | %.3f–%.3f | %s |\n", rt.throughput, rt.throughputLo, rt.throughHi, minThr)
 		fmt.Fprintf(&b, "| p99 latency | %.3f | %.3f–%.3f | %s |\n", rt.p99, rt.p99Lo, rt.p99Hi, maxP99)
+	}
+	if v, vr := r.scenario.Variant, r.variant; v != nil && vr != nil {
+		vb := r.variantB0
+		fmt.Fprintf(&b, "\n%s: %s\n\n| ratio | throughput | per-round range | p99 latency | per-round range | target |\n|---|---:|---:|---:|---:|---:|\n",
+			v.Label, v.Description)
+		fmt.Fprintf(&b, "| %s / %s | %.3f | %.3f–%.3f | %.3f | %.3f–%.3f | — |\n", r.labels[2], r.labels[0],
+			vb.throughput, vb.throughputLo, vb.throughHi, vb.p99, vb.p99Lo, vb.p99Hi)
+		fmt.Fprintf(&b, "| %s / %s | %.3f | %.3f–%.3f | %.3f | %.3f–%.3f | throughput ≥ %.2f |\n", r.labels[2], r.labels[1],
+			vr.throughput, vr.throughputLo, vr.throughHi, vr.p99, vr.p99Lo, vr.p99Hi, v.MinRatio)
 	}
 	b.WriteString("\n<details><summary>Every run</summary>\n\n")
 	b.WriteString("| run | system | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | other CPU | server CPU µs/req |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")

@@ -53,6 +53,36 @@ type Scenario struct {
 	// serves on loopback for the whole run (GatewayParams.Issuer is its
 	// URL); Prepare sends its tokens.
 	Issuer *tokenIssuer
+	// Variant, if not nil, is a second way of calling the same gateway
+	// process, measured as a third system in the same rounds (B0,
+	// gatehouse, variant) and compared with the gateway. Only full runs
+	// (neither -only nor -aa) measure it.
+	Variant *Variant
+}
+
+// Variant is a third system of a scenario: the same gateway process and
+// route, with requests prepared otherwise (e.g. signed with temporary
+// credentials instead of a long-term key).
+type Variant struct {
+	// Label names the system in the report, e.g. "gh-session".
+	Label string
+	// Description is one sentence for the report.
+	Description string
+	// Start is called once the gateway is ready and returns the hook
+	// that prepares the variant's requests (e.g. after getting temporary
+	// credentials from the gateway's STS on GatewayParams.AWS).
+	Start func(ctx context.Context, p GatewayParams) (func(*http.Request) error, error)
+	// MinRatio is the target: the variant's median throughput must be at
+	// least MinRatio times the gateway's, measured in the same run.
+	MinRatio float64
+}
+
+// targetString describes the scenario's target, with its variant's.
+func (s *Scenario) targetString() string {
+	if s.Variant == nil {
+		return s.Target.String()
+	}
+	return fmt.Sprintf("%s; %s throughput ≥ %.0f%% of gatehouse's", s.Target, s.Variant.Label, s.Variant.MinRatio*100)
 }
 
 // File is one configuration file written into the gateway's directory.
@@ -73,6 +103,9 @@ type GatewayParams struct {
 	Backend string
 	// Issuer is the URL of the scenario's JWT issuer, "" if it has none.
 	Issuer string
+	// AWS is a free loopback address, host:port, for the gateway's
+	// awsEndpoints listener (STS, Cognito), should the scenario use it.
+	AWS string
 }
 
 // Target is a scenario's goal: the gateway's median throughput must be at
@@ -226,10 +259,10 @@ func newRequestSigner() func(*http.Request) error {
 
 // scenarios returns the benchmark table. Later rows (SigV4 route, Lambda,
 // MOCK, authorizers) set Header or Prepare and their own Files and Target;
-// the mapping-template and authorizer rows are in scenario_templates.go and
-// scenario_auth.go.
+// the mapping-template, authorizer and CloudFormation rows are in
+// scenario_templates.go, scenario_auth.go and scenario_cfn.go.
 func scenarios() []Scenario {
-	return slices.Concat(coreScenarios(), templateScenarios(), authorizerScenarios())
+	return slices.Concat(coreScenarios(), templateScenarios(), authorizerScenarios(), cfnScenarios(), stsScenarios())
 }
 
 // coreScenarios are the proxy, SigV4 and Lambda rows.

@@ -6,7 +6,7 @@ import (
 )
 
 func testParams() GatewayParams {
-	return GatewayParams{Listen: "127.0.0.1:8001", Admin: "127.0.0.1:8002", Backend: "127.0.0.1:8003", Issuer: "http://127.0.0.1:8004"}
+	return GatewayParams{Listen: "127.0.0.1:8001", Admin: "127.0.0.1:8002", Backend: "127.0.0.1:8003", Issuer: "http://127.0.0.1:8004", AWS: "127.0.0.1:8005"}
 }
 
 func TestScenariosRender(t *testing.T) {

@@ -7,8 +7,10 @@
 // Default parameters are OWASP's recommended minimum for argon2id: 19 MiB
 // of memory, 2 passes, 1 lane, a 16-byte salt and a 32-byte hash. One
 // check costs ~22 ms of one core on the 2-core reference machine (~45
-// sign-ins per second per core; docs/cognito.md). Comparisons are in
-// constant time, and nothing here logs.
+// sign-ins per second per core; docs/cognito.md). Configuration may choose
+// others (cognito.passwordHashing, within ConfigBounds); a hash records
+// its own parameters, so hashes made under other settings still verify.
+// Comparisons are in constant time, and nothing here logs.
 package password
 
 import (
@@ -39,12 +41,29 @@ func DefaultParams() Params { return Params{MemoryKiB: 19456, Iterations: 2, Par
 // Bounds on parameters read from a hash, so that a configured hash cannot
 // make one sign-in cost seconds or gigabytes.
 const (
+	// MinMemoryKiB is the least memory cost Params.Validate accepts for
+	// new hashes (cognito.passwordHashing.memoryKiB). Hashes read from
+	// elsewhere may use less (down to 8 KiB per lane, argon2's minimum).
+	MinMemoryKiB   = 1024      // 1 MiB
 	MaxMemoryKiB   = 256 << 10 // 256 MiB
 	MaxIterations  = 16
 	MaxParallelism = 16
 	saltLen        = 16
 	keyLen         = 32
 )
+
+// Validate reports whether p is acceptable for hashing new passwords:
+// MinMemoryKiB ≤ m ≤ MaxMemoryKiB with m ≥ 8×p, 1 ≤ t ≤ MaxIterations and
+// 1 ≤ p ≤ MaxParallelism. The lower bound on memory keeps a configured
+// setting from making hashes next to free to brute-force (m = 1 MiB, t = 1
+// still costs ~1 ms a guess on the reference machine); the upper bounds
+// keep one sign-in from costing seconds.
+func (p Params) Validate() error {
+	if p.MemoryKiB < MinMemoryKiB {
+		return fmt.Errorf("argon2id memory m=%d KiB must be between %d and %d", p.MemoryKiB, MinMemoryKiB, MaxMemoryKiB)
+	}
+	return p.check()
+}
 
 // Hash returns the PHC string of password under p with a random salt.
 func Hash(password string, p Params) (string, error) {

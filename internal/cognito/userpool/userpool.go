@@ -107,6 +107,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+	// PasswordParams are the argon2id parameters of the dummy hash
+	// checked when a user does not exist, which should be those of the
+	// users' hashes (cognito.passwordHashing) so that an unknown user
+	// costs what a wrong password does. The zero value means
+	// password.DefaultParams().
+	PasswordParams password.Params
 }
 
 // pool is a hosted pool, ready to serve.
@@ -157,7 +163,11 @@ func New(opts Options) (*Server, error) {
 	if s.refresh, err = cipher.NewGCM(block); err != nil {
 		return nil, fmt.Errorf("userpool: refresh token key: %w", err)
 	}
-	if s.dummyHash, err = password.Hash("gatehouse: no such user", password.DefaultParams()); err != nil {
+	pp := opts.PasswordParams
+	if pp == (password.Params{}) {
+		pp = password.DefaultParams()
+	}
+	if s.dummyHash, err = password.Hash("gatehouse: no such user", pp); err != nil {
 		return nil, err
 	}
 	s.signer = sigv4.New(sigv4.Options{Region: opts.Region, Service: "cognito-idp", Now: s.now, ClockSkew: 15 * time.Minute,

@@ -372,3 +372,38 @@ func TestNodesAgree(t *testing.T) {
 		ClientId: aws.String(clientID), AuthParameters: map[string]string{"REFRESH_TOKEN": aws.ToString(outA.AuthenticationResult.RefreshToken)}})
 	apiError(t, err, "NotAuthorizedException", "Invalid Refresh Token")
 }
+
+// PasswordParams (cognito.passwordHashing) sets the dummy hash's
+// parameters only: users' hashes made under other settings still verify,
+// and an unknown user is refused as a wrong password is.
+func TestPasswordParams(t *testing.T) {
+	st := newStore(t, filepath.Join(t.TempDir(), storeFile))
+	old, err := password.Hash(alicePass, password.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	url := "http://" + ts.Listener.Addr().String()
+	srv, err := userpool.New(userpool.Options{Region: testRegion, AccountID: "123456789012", DeriveKey: st.DeriveKey,
+		PasswordParams: password.Params{MemoryKiB: 4096, Iterations: 1, Parallelism: 1},
+		Pools: []userpool.Pool{{ID: poolID, Issuer: url + "/" + poolID, Clients: []userpool.Client{{ID: clientID}},
+			Users: []userpool.User{{Username: "alice", PasswordHash: old}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = &awsapi.Handler{CognitoIdentityProvider: srv}
+	ts.Start()
+	t.Cleanup(ts.Close)
+	e := &env{url: url, st: st, srv: srv, client: cip.New(cip.Options{Region: testRegion, BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})}
+	if _, err := e.signIn(t, "alice", alicePass); err != nil {
+		t.Errorf("a hash made under the default parameters: %v", err)
+	}
+	_, err = e.signIn(t, "alice", "wrong")
+	apiError(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	_, err = e.signIn(t, "mallory", alicePass)
+	apiError(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	if _, err := userpool.New(userpool.Options{Region: testRegion, AccountID: "123456789012", DeriveKey: st.DeriveKey,
+		PasswordParams: password.Params{MemoryKiB: 4096, Iterations: 99, Parallelism: 1}}); err == nil {
+		t.Error("out-of-bounds PasswordParams accepted")
+	}
+}

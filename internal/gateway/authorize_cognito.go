@@ -234,8 +234,7 @@ func restClaim(c *jwtauth.Claims, name string) string {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
+		if s, ok := c.String(name); ok {
 			return s
 		}
 	case '[':

@@ -1,11 +1,10 @@
 package jwtauth
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
 )
 
@@ -14,6 +13,12 @@ import (
 type Claim struct {
 	Name  string
 	Value json.RawMessage
+
+	// Set by Verify: the kind of Value (kindString, ...; 0 for a Claim
+	// made elsewhere) and its text: a string's value, "" for null, else
+	// Value's JSON text. Value and text share the verified payload.
+	kind byte
+	text string
 }
 
 // Claims is the verified payload of a token.
@@ -30,124 +35,198 @@ type Claims struct {
 
 // Get returns the JSON value of the named claim.
 func (c *Claims) Get(name string) (json.RawMessage, bool) {
-	for _, cl := range c.All {
-		if cl.Name == name {
-			return cl.Value, true
-		}
+	if cl := c.find(name); cl != nil {
+		return cl.Value, true
 	}
 	return nil, false
 }
 
-// String returns the named claim when it is a JSON string.
+// String returns the named claim when it is a JSON string (null reads as
+// "", as json.Unmarshal into a string has it). It does not allocate for
+// claims that Verify returned.
 func (c *Claims) String(name string) (string, bool) {
-	raw, ok := c.Get(name)
-	if !ok {
+	cl := c.find(name)
+	if cl == nil {
 		return "", false
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return cl.str()
 }
 
-// parseClaims decodes a JWT payload into its ordered claims. The payload must
-// be exactly one JSON object; duplicate claim names are rejected so that no
-// two JSON parsers can disagree about what the token says (RFC 7519 §4).
-func parseClaims(payload []byte) ([]Claim, error) {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	tok, err := dec.Token()
+// Text returns the named claim as HTTP APIs pass claims to integrations
+// and $context.authorizer.jwt.claims: a string as its value, any other
+// value as its JSON text, "" when absent. It does not allocate for claims
+// that Verify returned.
+func (c *Claims) Text(name string) string {
+	cl := c.find(name)
+	if cl == nil {
+		return ""
+	}
+	if s, ok := cl.str(); ok {
+		return s
+	}
+	if cl.kind != 0 {
+		return cl.text
+	}
+	return string(cl.Value)
+}
+
+func (c *Claims) find(name string) *Claim {
+	for i := range c.All {
+		if c.All[i].Name == name {
+			return &c.All[i]
+		}
+	}
+	return nil
+}
+
+// str returns the claim's string value, as json.Unmarshal into a string
+// would.
+func (cl *Claim) str() (string, bool) {
+	switch cl.kind {
+	case kindString, kindNull:
+		return cl.text, true
+	case 0: // not made by parseClaims
+		var s string
+		if json.Unmarshal(cl.Value, &s) != nil {
+			return "", false
+		}
+		return s, true
+	}
+	return "", false
+}
+
+// maxLinearDup is the claim count up to which duplicates are found by
+// comparing every pair; longer payloads use a map.
+const maxLinearDup = 32
+
+// parseClaims decodes a JWT payload into its ordered claims and the
+// registered claims Verify checks. The payload must be exactly one JSON
+// object; duplicate claim names are rejected so that no two JSON parsers
+// can disagree about what the token says (RFC 7519 §4). payload is
+// compacted in place and kept: the claims' values point into it. members
+// is scratch space.
+func parseClaims(payload []byte, members []member) ([]Claim, registered, []member, error) {
+	members, n, err := scanObject(payload, maxPayloadDepth, members[:0])
 	if err != nil {
-		return nil, err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, errors.New("payload is not a JSON object")
-	}
-	var claims []Claim
-	seen := make(map[string]struct{})
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
+		if errors.Is(err, errNoObject) {
+			err = errors.New("payload is not a JSON object")
 		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, errors.New("claim name is not a string")
-		}
-		if _, dup := seen[name]; dup {
-			return nil, fmt.Errorf("duplicate claim %q", name)
-		}
-		seen[name] = struct{}{}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
-			return nil, err
-		}
-		claims = append(claims, Claim{Name: name, Value: buf.Bytes()})
+		return nil, registered{}, members, err
 	}
-	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, err
+	payload = payload[:n:n]
+	text := string(payload) // names and string values are substrings of it
+	all := make([]Claim, len(members))
+	for i, m := range members {
+		c := &all[i]
+		if m.namePlain {
+			c.Name = text[m.name.start+1 : m.name.end-1]
+		} else if c.Name, err = unquote(text[m.name.start:m.name.end]); err != nil {
+			return nil, registered{}, members, err
+		}
+		c.Value = payload[m.val.start:m.val.end:m.val.end]
+		c.kind = m.kind
+		switch {
+		case m.kind == kindNull:
+		case m.kind != kindString:
+			c.text = text[m.val.start:m.val.end]
+		case m.valuePlain:
+			c.text = text[m.val.start+1 : m.val.end-1]
+		default:
+			if c.text, err = unquote(text[m.val.start:m.val.end]); err != nil {
+				return nil, registered{}, members, err
+			}
+		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after the payload object")
+	if err := checkDuplicates(all); err != nil {
+		return nil, registered{}, members, err
 	}
-	return claims, nil
+	reg, err := decodeRegistered(all)
+	return all, reg, members, err
+}
+
+func checkDuplicates(all []Claim) error {
+	if len(all) <= maxLinearDup {
+		for i := range all {
+			for j := range i {
+				if all[i].Name == all[j].Name {
+					return fmt.Errorf("duplicate claim %q", all[i].Name)
+				}
+			}
+		}
+		return nil
+	}
+	seen := make(map[string]struct{}, len(all))
+	for _, c := range all {
+		if _, dup := seen[c.Name]; dup {
+			return fmt.Errorf("duplicate claim %q", c.Name)
+		}
+		seen[c.Name] = struct{}{}
+	}
+	return nil
 }
 
 // registered holds the claims Verify checks, decoded strictly by type.
 type registered struct {
 	iss, clientID, tokenUse string
 	hasIss, hasAud          bool
-	aud                     []string
+	aud                     []string // when aud is an array
+	aud1                    string   // when aud is a string (no allocation)
+	audList                 bool
 	exp, nbf, iat           float64
 	hasExp, hasNbf, hasIat  bool
 	scopes                  []string
 }
 
+// decodeRegistered decodes the registered claims with the types RFC 7519
+// gives them, exactly as json.Unmarshal did before: iss, client_id and
+// token_use strings (null reads as ""), aud and scp a string or an array
+// of strings, exp, nbf and iat numbers, scope a string.
 func decodeRegistered(claims []Claim) (registered, error) {
 	var r registered
 	var scp []string
 	haveScope := false
-	for _, c := range claims {
+	for i := range claims {
+		c := &claims[i]
 		var err error
 		switch c.Name {
 		case "iss":
 			r.hasIss = true
-			err = json.Unmarshal(c.Value, &r.iss)
+			r.iss, err = stringClaim(c)
 		case "client_id":
-			err = json.Unmarshal(c.Value, &r.clientID)
+			r.clientID, err = stringClaim(c)
 		case "token_use":
-			err = json.Unmarshal(c.Value, &r.tokenUse)
+			r.tokenUse, err = stringClaim(c)
 		case "aud":
 			r.hasAud = true
-			r.aud, err = stringOrList(c.Value)
+			if c.kind == kindArray {
+				r.audList = true
+				r.aud, err = stringOrList(c, nil)
+			} else {
+				r.aud1, err = stringClaim(c)
+			}
 		case "exp":
 			r.hasExp = true
-			r.exp, err = numericDate(c.Value)
+			r.exp, err = numericDate(c)
 		case "nbf":
 			r.hasNbf = true
-			r.nbf, err = numericDate(c.Value)
+			r.nbf, err = numericDate(c)
 		case "iat":
 			r.hasIat = true
-			r.iat, err = numericDate(c.Value)
+			r.iat, err = numericDate(c)
 		case "scope":
 			var s string
-			err = json.Unmarshal(c.Value, &s)
+			s, err = stringClaim(c)
 			haveScope = true
 			r.scopes = strings.Fields(s)
 		case "scp":
 			var list []string
-			list, err = stringOrList(c.Value)
+			list, err = stringOrList(c, nil)
 			for _, s := range list {
 				scp = append(scp, strings.Fields(s)...)
 			}
 		}
 		if err != nil {
-			return r, fmt.Errorf("claim %q: %w", c.Name, err)
+			return registered{}, fmt.Errorf("claim %q: %w", c.Name, err)
 		}
 	}
 	if !haveScope {
@@ -156,30 +235,37 @@ func decodeRegistered(claims []Claim) (registered, error) {
 	return r, nil
 }
 
-// stringOrList decodes a claim that RFC 7519 allows as a string or an array
-// of strings (aud; scp in Okta and Azure AD tokens).
-func stringOrList(raw json.RawMessage) ([]string, error) {
-	if len(raw) > 0 && raw[0] == '[' {
-		var list []string
-		err := json.Unmarshal(raw, &list)
-		return list, err
+func stringClaim(c *Claim) (string, error) {
+	if s, ok := c.str(); ok {
+		return s, nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	return "", errors.New("not a string")
+}
+
+// stringOrList decodes a claim that RFC 7519 allows as a string or an array
+// of strings (aud; scp in Okta and Azure AD tokens), appending to list.
+func stringOrList(c *Claim, list []string) ([]string, error) {
+	if c.kind == kindArray {
+		if err := eachArrayString(c.text, func(s string) { list = append(list, s) }); err != nil {
+			return nil, err
+		}
+		if list == nil {
+			list = []string{} // [] is an empty list, not no list
+		}
+		return list, nil
+	}
+	s, err := stringClaim(c)
+	if err != nil {
 		return nil, err
 	}
-	return []string{s}, nil
+	return append(list, s), nil
 }
 
 // numericDate decodes a NumericDate: seconds since the epoch, possibly
 // fractional (RFC 7519 §2). Strings such as "1700000000" are rejected.
-func numericDate(raw json.RawMessage) (float64, error) {
-	var n json.Number
-	if len(raw) == 0 || raw[0] == '"' {
+func numericDate(c *Claim) (float64, error) {
+	if c.kind != kindNumber {
 		return 0, errors.New("not a number")
 	}
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return 0, err
-	}
-	return n.Float64()
+	return strconv.ParseFloat(c.text, 64)
 }

@@ -34,7 +34,7 @@ const (
 
 // keySet is one immutable snapshot of the issuer's signing keys.
 type keySet struct {
-	keys    map[string][]jose.JSONWebKey // by kid
+	keys    map[string][]verifyKey // by kid
 	fetched time.Time
 }
 
@@ -62,10 +62,11 @@ type jwksCache struct {
 // lookup returns the keys for kid. A stale cache is refreshed in the
 // background while the cached keys keep verifying; an empty cache or an
 // unknown kid waits for one fetch, rate-limited to one per minRefetch.
-func (c *jwksCache) lookup(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
+// kid may point into a scratch buffer: it is not kept.
+func (c *jwksCache) lookup(ctx context.Context, kid []byte) ([]verifyKey, error) {
 	set := c.current.Load()
 	if set != nil {
-		if keys, ok := set.keys[kid]; ok {
+		if keys, ok := set.keys[string(kid)]; ok {
 			if c.now().Sub(set.fetched) >= c.refresh {
 				c.start(ctx, false) // background; never blocks the request
 			}
@@ -74,7 +75,7 @@ func (c *jwksCache) lookup(ctx context.Context, kid string) ([]jose.JSONWebKey, 
 	}
 	f := c.start(ctx, set == nil)
 	if f == nil {
-		return nil, failf(ReasonUnknownKID, "kid %q not in JWKS (refetch rate-limited)", kid)
+		return nil, failf(ReasonUnknownKID, "kid %q not in JWKS (refetch rate-limited)", string(kid))
 	}
 	select {
 	case <-f.done:
@@ -85,13 +86,13 @@ func (c *jwksCache) lookup(ctx context.Context, kid string) ([]jose.JSONWebKey, 
 	if set == nil {
 		return nil, fail(ReasonJWKSUnavailable, f.err)
 	}
-	if keys, ok := set.keys[kid]; ok {
+	if keys, ok := set.keys[string(kid)]; ok {
 		return keys, nil
 	}
 	if f.err != nil {
-		return nil, fail(ReasonUnknownKID, fmt.Errorf("kid %q not in cached JWKS; refetch failed: %w", kid, f.err))
+		return nil, fail(ReasonUnknownKID, fmt.Errorf("kid %q not in cached JWKS; refetch failed: %w", string(kid), f.err))
 	}
-	return nil, failf(ReasonUnknownKID, "kid %q not in JWKS", kid)
+	return nil, failf(ReasonUnknownKID, "kid %q not in JWKS", string(kid))
 }
 
 // start joins the running fetch or starts one. It returns nil when no fetch
@@ -160,16 +161,18 @@ func (c *jwksCache) fetch(ctx context.Context) (*keySet, error) {
 		}
 		return nil, err
 	}
-	set := &keySet{keys: make(map[string][]jose.JSONWebKey)}
+	set := &keySet{keys: make(map[string][]verifyKey)}
 	for _, k := range raw.Keys {
 		var jwk jose.JSONWebKey
 		// Keys this verifier cannot use (encryption keys, unknown kty,
 		// symmetric keys, weak RSA) are skipped, not fatal: one exotic key
 		// must not take the whole issuer down.
-		if json.Unmarshal(k, &jwk) != nil || !usable(&jwk) {
+		if json.Unmarshal(k, &jwk) != nil {
 			continue
 		}
-		set.keys[jwk.KeyID] = append(set.keys[jwk.KeyID], jwk.Public())
+		if vk, ok := toVerifyKey(&jwk); ok {
+			set.keys[jwk.KeyID] = append(set.keys[jwk.KeyID], vk)
+		}
 	}
 	if len(set.keys) == 0 {
 		return nil, fmt.Errorf("GET %s: no usable signing keys", uri)
@@ -180,18 +183,34 @@ func (c *jwksCache) fetch(ctx context.Context) (*keySet, error) {
 	return set, nil
 }
 
-// usable reports whether jwk can verify one of the allowed algorithms.
-func usable(jwk *jose.JSONWebKey) bool {
+// toVerifyKey converts jwk, when it can verify one of the allowed
+// algorithms, to the public key Verify uses: a private key published by
+// mistake is reduced to its public half.
+func toVerifyKey(jwk *jose.JSONWebKey) (verifyKey, bool) {
 	if jwk.Use != "" && jwk.Use != "sig" {
-		return false
+		return verifyKey{}, false
 	}
+	vk := verifyKey{alg: jwk.Algorithm}
 	switch k := jwk.Public().Key.(type) {
 	case *rsa.PublicKey:
-		return k.N.BitLen() >= minRSABits
+		if k.N.BitLen() < minRSABits {
+			return verifyKey{}, false
+		}
+		vk.rsa = k
 	case *ecdsa.PublicKey:
-		return k.Curve == elliptic.P256() || k.Curve == elliptic.P384()
+		switch k.Curve {
+		case elliptic.P256():
+			vk.ecSize = 32
+		case elliptic.P384():
+			vk.ecSize = 48
+		default:
+			return verifyKey{}, false
+		}
+		vk.ec = k
+	default:
+		return verifyKey{}, false
 	}
-	return false
+	return vk, true
 }
 
 func (c *jwksCache) getJSON(ctx context.Context, url string, v any) error {

@@ -10,14 +10,10 @@ package jwtauth
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"errors"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 )
 
 // Defaults for the zero values of Options.
@@ -30,13 +26,6 @@ const (
 	// and the gateway without meaningfully extending a token's life.
 	Leeway = 5 * time.Second
 )
-
-// allowedAlgs are the only signature algorithms accepted. none and HS* are
-// never accepted: an HMAC "signed" with the public key would otherwise pass
-// (the classic RS256→HS256 confusion).
-func allowedAlgs() []jose.SignatureAlgorithm {
-	return []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.PS256}
-}
 
 // Options configure a Verifier.
 type Options struct {
@@ -78,9 +67,9 @@ type Verifier struct {
 	audiences []string
 	now       func() time.Time
 	maxSize   int
-	algs      []jose.SignatureAlgorithm
 	jwks      *jwksCache
 	tokens    *tokenCache // nil when off
+	scratch   sync.Pool   // of *scratch, the buffers of one Verify
 }
 
 // New returns a Verifier for opts. It does no I/O: the JWKS is fetched by the
@@ -108,7 +97,6 @@ func New(opts Options) *Verifier {
 		audiences: slices.Clone(opts.Audiences),
 		now:       now,
 		maxSize:   maxSize,
-		algs:      allowedAlgs(),
 		jwks:      &jwksCache{issuer: opts.Issuer, jwksURI: opts.JWKSURI, client: client, now: now, refresh: refresh},
 		tokens:    newTokenCache(opts.TokenCacheSize, refresh),
 	}
@@ -130,34 +118,25 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 			return c, nil
 		}
 	}
-	jws, err := jose.ParseSignedCompact(token, v.algs)
-	if err != nil {
-		var unexpected *jose.ErrUnexpectedSignatureAlgorithm
-		if errors.As(err, &unexpected) {
-			return nil, fail(ReasonUnsupportedAlg, err)
-		}
-		return nil, fail(ReasonMalformed, err)
-	}
-	if len(jws.Signatures) != 1 {
-		return nil, failf(ReasonMalformed, "%d signatures", len(jws.Signatures))
-	}
-	hdr := jws.Signatures[0].Header
-	if hdr.KeyID == "" {
-		return nil, failf(ReasonUnknownKID, "token has no kid")
-	}
-	keys, err := v.jwks.lookup(ctx, hdr.KeyID)
+	sc := v.getScratch()
+	defer v.putScratch(sc)
+	jws, err := parseCompact(sc, token)
 	if err != nil {
 		return nil, err
 	}
-	payload, err := verifyWith(jws, hdr.Algorithm, keys)
+	if len(jws.kid) == 0 {
+		return nil, failf(ReasonUnknownKID, "token has no kid")
+	}
+	keys, err := v.jwks.lookup(ctx, jws.kid)
 	if err != nil {
+		return nil, err
+	}
+	hashed := digest(jws.alg.hash, jws.signed, &sc.sum)
+	if err := verifySignature(sc, jws.alg, keys, hashed, jws.sig); err != nil {
 		return nil, fail(ReasonBadSignature, err)
 	}
-	all, err := parseClaims(payload)
-	if err != nil {
-		return nil, fail(ReasonMalformed, err)
-	}
-	reg, err := decodeRegistered(all)
+	all, reg, members, err := parseClaims(jws.payload, sc.members)
+	sc.members = members[:0]
 	if err != nil {
 		return nil, fail(ReasonMalformed, err)
 	}
@@ -169,32 +148,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return claims, nil
 }
 
-// verifyWith tries each key published under the token's kid whose type fits
-// alg and whose own "alg", when set, equals it.
-func verifyWith(jws *jose.JSONWebSignature, alg string, keys []jose.JSONWebKey) ([]byte, error) {
-	err := errors.New("no key under this kid fits alg " + alg)
-	for _, k := range keys {
-		if k.Algorithm != "" && k.Algorithm != alg {
-			continue
-		}
-		switch k.Key.(type) {
-		case *rsa.PublicKey:
-			if alg[0] != 'R' && alg[0] != 'P' {
-				continue
-			}
-		case *ecdsa.PublicKey:
-			if alg[0] != 'E' {
-				continue
-			}
-		default:
-			continue
-		}
-		var payload []byte
-		if payload, err = jws.Verify(k.Key); err == nil {
-			return payload, nil
-		}
+func (v *Verifier) getScratch() *scratch {
+	if sc, ok := v.scratch.Get().(*scratch); ok {
+		return sc
 	}
-	return nil, err
+	return new(scratch)
+}
+
+// putScratch returns sc to the pool unless a large token grew it.
+func (v *Verifier) putScratch(sc *scratch) {
+	if cap(sc.tok) > maxPooledToken || cap(sc.hdr) > maxPooledToken || cap(sc.sig) > maxPooledToken || cap(sc.members) > 1024 {
+		return
+	}
+	v.scratch.Put(sc)
 }
 
 func (v *Verifier) check(r *registered) error {
@@ -224,14 +190,23 @@ func (v *Verifier) check(r *registered) error {
 	// "API Gateway validates client_id only if aud is not present. When
 	// both aud and client_id are present, API Gateway evaluates aud."
 	// (HTTP API JWT authorizer troubleshooting guide.)
-	if r.hasAud {
+	switch {
+	case r.audList:
 		for _, a := range r.aud {
 			if slices.Contains(v.audiences, a) {
 				return nil
 			}
 		}
-	} else if r.clientID != "" && slices.Contains(v.audiences, r.clientID) {
+	case r.hasAud:
+		if slices.Contains(v.audiences, r.aud1) {
+			return nil
+		}
+	case r.clientID != "" && slices.Contains(v.audiences, r.clientID):
 		return nil
 	}
-	return failf(ReasonWrongAudience, "aud %q client_id %q", r.aud, r.clientID)
+	aud := slices.Clone(r.aud)
+	if r.hasAud && !r.audList {
+		aud = []string{r.aud1}
+	}
+	return failf(ReasonWrongAudience, "aud %q client_id %q", aud, r.clientID)
 }

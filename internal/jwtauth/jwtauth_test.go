@@ -150,11 +150,7 @@ func TestScopes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			all, err := parseClaims([]byte(claimsJSON("i", tc.extra)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := decodeRegistered(all)
+			_, r, _, err := parseClaims([]byte(claimsJSON("i", tc.extra)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

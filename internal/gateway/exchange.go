@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -79,7 +81,8 @@ type exchange struct {
 	integRead bool
 	// tplInput is the method request as templates' $input sees it, built
 	// by the first render and reused by the next (templateInput).
-	tplInput *mapping.InputData
+	tplInput      mapping.InputData
+	tplInputBuilt bool
 
 	// The verified AWS_IAM caller, when the method requires one, and the
 	// policy evaluation's request (kept here to avoid allocations).
@@ -101,10 +104,63 @@ type exchange struct {
 	status  int
 	written int64
 	err     *gwerr.Error
+
+	// hv hands out the single header values the gateway sets, several
+	// from one allocation (the slices outlive the request: the server
+	// writes the response headers after the handler returns).
+	hv headerValues
+
+	// scratch is kept from one request to the next (nil until a request
+	// needs it): what a pooled exchange can reuse instead of allocating.
+	scratch *scratch
+}
+
+// scratch is per-request working memory that outlives the request, for
+// the next one the exchange serves. Only what is done with when the
+// handler returns may live here: nothing the transport or the server
+// reads afterwards.
+type scratch struct {
+	// scope holds the variables of template renders.
+	scope mapping.Scope
+	// integ holds the integration response's body, read through lr.
+	integ bytes.Buffer
+	lr    io.LimitedReader
+	// out holds the response template's output.
+	out bytes.Buffer
+}
+
+// maxScratchBuffer bounds the buffers a pooled exchange keeps: a larger
+// one, grown by a large body, is dropped rather than held by the pool.
+const maxScratchBuffer = 64 << 10
+
+// scratchSpace returns the exchange's scratch, made on first use.
+func (ex *exchange) scratchSpace() *scratch {
+	if ex.scratch == nil {
+		ex.scratch = new(scratch)
+	}
+	return ex.scratch
 }
 
 func (ex *exchange) reset() {
+	sc := ex.scratch
 	*ex = exchange{}
+	if sc != nil {
+		sc.release()
+		ex.scratch = sc
+	}
+}
+
+// release drops what the scratch refers to of the request just served,
+// so that a pooled exchange holds no request's data.
+func (sc *scratch) release() {
+	sc.scope.Reset(mapping.InputData{}, nil, nil)
+	sc.lr = io.LimitedReader{}
+	for _, b := range [...]*bytes.Buffer{&sc.integ, &sc.out} {
+		if b.Cap() > maxScratchBuffer {
+			*b = bytes.Buffer{}
+		}
+		b.Reset()
+	}
 }
 
 func (ex *exchange) protocol() model.Protocol {

@@ -206,7 +206,10 @@ func newIDs() (requestID, extendedID, traceID string) {
 	u := b[:16]
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	var s [36]byte
+	// The three ids are cut from one string: one allocation.
+	const extLen = 16 // base64 of 11 bytes
+	var all [36 + extLen + 40]byte
+	s := all[:36]
 	hex.Encode(s[0:8], u[0:4])
 	s[8] = '-'
 	hex.Encode(s[9:13], u[4:6])
@@ -216,16 +219,15 @@ func newIDs() (requestID, extendedID, traceID string) {
 	hex.Encode(s[19:23], u[8:10])
 	s[23] = '-'
 	hex.Encode(s[24:36], u[10:16])
-	requestID = string(s[:])
-	extendedID = base64.StdEncoding.EncodeToString(b[16:27])
-	var t [40]byte
-	copy(t[:], "Root=1-")
+	base64.StdEncoding.Encode(all[36:36+extLen], b[16:27])
+	t := all[36+extLen:]
+	copy(t, "Root=1-")
 	now := uint32(time.Now().Unix())
 	hex.Encode(t[7:15], []byte{byte(now >> 24), byte(now >> 16), byte(now >> 8), byte(now)})
 	t[15] = '-'
 	hex.Encode(t[16:40], b[27:39])
-	traceID = string(t[:])
-	return
+	ids := string(all[:])
+	return ids[:36], ids[36 : 36+extLen], ids[36+extLen:]
 }
 
 func clientIP(r *http.Request) string {

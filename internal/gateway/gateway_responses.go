@@ -84,7 +84,7 @@ func (ex *exchange) customise(e *gwerr.Error, h http.Header) (status int, body s
 		}
 	}
 	if ct, tpl, ok := gr.templates.forResponse(); ok && tpl != nil && ex.stage != nil {
-		out, _, err := ex.render(tpl, nil)
+		out, _, err := ex.render(tpl, nil, nil)
 		if err == nil {
 			h.Set("Content-Type", ct)
 			body = string(out)

@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -43,9 +42,15 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	var rendered []byte
 	var replaced bool
 	var overrides mapping.RequestOverrides
+	// reqBuf receives an http integration's request template output,
+	// which then is the body as it is (no reader of its own to allocate).
+	var reqBuf *bytes.Buffer
 	if !proxy {
+		if rp.integ.Type == model.HTTPPlain && len(rp.reqTemplates) > 0 {
+			reqBuf = new(bytes.Buffer)
+		}
 		var err error
-		if rendered, replaced, overrides, err = ex.requestPayload(); err != nil {
+		if rendered, replaced, overrides, err = ex.requestPayload(reqBuf); err != nil {
 			return err
 		}
 		switch rp.integ.Type {
@@ -60,15 +65,19 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	// Mapped values override the passed-through ones.
 	var pathValues map[string]string
 	var query url.Values
-	header := make(http.Header, len(in.Header)+4)
+	var header http.Header
 	if proxy {
+		header = make(http.Header, len(in.Header)+4)
 		for k, vv := range in.Header {
 			header[k] = vv
 		}
 		removeHopHeaders(header)
 		header.Del("Host")
-	} else if ct := in.Header.Get("Content-Type"); ct != "" {
-		header.Set("Content-Type", ct)
+	} else {
+		header = make(http.Header, len(rp.params)+4)
+		if ct := in.Header.Get("Content-Type"); ct != "" {
+			header["Content-Type"] = ex.hv.one(ct)
+		}
 	}
 	rawQuery := ""
 	if proxy {
@@ -128,7 +137,7 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 		}
 	}
 
-	target := rp.uri[ex.stage.name].render(func(name string) string {
+	u, err := rp.uri[ex.stage.name].url(func(name string) string {
 		if v, ok := pathValues[name]; ok {
 			return v
 		}
@@ -136,9 +145,8 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 		// parameter of the same name (what the console and HTTP APIs set up).
 		return ex.PathParam(name)
 	})
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" {
-		return internalError(ex, fmt.Errorf("integration URI %q: %v", target, err))
+	if err != nil {
+		return internalError(ex, err)
 	}
 	if rawQuery != "" {
 		if u.RawQuery != "" {
@@ -158,17 +166,18 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	if err := g.prepareIdentityHeaders(ex, header); err != nil {
 		return err
 	}
-	appendForwardedFor(header, in.Header, ex.sourceIP)
-	header.Set("X-Amzn-Trace-Id", ex.traceID)
+	header["X-Forwarded-For"] = ex.hv.one(forwardedFor(in.Header, ex.sourceIP))
+	header["X-Amzn-Trace-Id"] = ex.hv.one(ex.traceID)
 	if !proxy {
-		header.Set("User-Agent", "AmazonAPIGateway_"+ex.api.api.ID)
+		header["User-Agent"] = ex.hv.one(ex.api.userAgent)
 	} else if _, ok := header["User-Agent"]; !ok {
 		header["User-Agent"] = nil // keep Go from adding its own
 	}
 
 	ctx, cancel := context.WithTimeout(in.Context(), rp.integrationTimeout())
 	ex.ctx, ex.cancel = ctx, cancel
-	out := &http.Request{
+	// Built here and copied once by WithContext, which is what sets ctx.
+	out := http.Request{
 		Method:     method,
 		URL:        u,
 		Proto:      "HTTP/1.1",
@@ -180,6 +189,11 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	switch {
 	case replaced && len(rendered) == 0:
 		out.Body = http.NoBody // a template that renders nothing sends no body
+	case replaced && reqBuf != nil && reqBuf.Len() == len(rendered):
+		// The template's output, alone in the buffer: a *bytes.Buffer
+		// is a body the transport knows to be in memory.
+		out.Body = io.NopCloser(reqBuf)
+		out.ContentLength = int64(len(rendered))
 	case replaced:
 		out.Body = io.NopCloser(bytes.NewReader(rendered))
 		out.ContentLength = int64(len(rendered))
@@ -207,8 +221,22 @@ func (g *Gateway) integrationRequest(ex *exchange) error {
 	return nil
 }
 
+// headerValues cuts single-value header slices out of one allocation.
+// Each has a capacity of one, so that an Add to one of them reallocates
+// it instead of writing into the next.
+type headerValues []string
+
+func (hv *headerValues) one(v string) []string {
+	if len(*hv) == cap(*hv) {
+		*hv = make([]string, 0, 16)
+	}
+	*hv = append(*hv, v)
+	n := len(*hv)
+	return (*hv)[n-1 : n : n]
+}
+
 func removeHopHeaders(h http.Header) {
-	for _, name := range h.Values("Connection") {
+	for _, name := range h["Connection"] {
 		for _, f := range strings.Split(name, ",") {
 			if f = strings.TrimSpace(f); f != "" {
 				h.Del(f)
@@ -216,18 +244,18 @@ func removeHopHeaders(h http.Header) {
 		}
 	}
 	for _, name := range hopHeaders {
-		h.Del(name)
+		delete(h, name) // already canonical: no need for Del's canonicalization
 	}
 }
 
-// appendForwardedFor appends the client address to X-Forwarded-For, as
-// API Gateway does toward HTTP integrations.
-func appendForwardedFor(out, in http.Header, ip string) {
+// forwardedFor is the X-Forwarded-For toward HTTP integrations: the
+// client address appended to the request's, as API Gateway does.
+func forwardedFor(in http.Header, ip string) string {
 	prior := in.Values("X-Forwarded-For")
 	if len(prior) > 0 {
 		ip = strings.Join(prior, ", ") + ", " + ip
 	}
-	out.Set("X-Forwarded-For", ip)
+	return ip
 }
 
 func unescape(s string) string {

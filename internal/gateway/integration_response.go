@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,15 +27,30 @@ func atoiStatus(s string) (int, error) {
 	return n, nil
 }
 
-// integrationBody reads the integration response's body once, bounded.
+// integrationBody reads the integration response's body once, bounded,
+// into the exchange's scratch buffer: the bytes are valid until the
+// handler returns (the method response sends them before).
 func (ex *exchange) integrationBody() ([]byte, error) {
 	if !ex.integRead {
-		b, err := io.ReadAll(io.LimitReader(ex.resp.Body, MaxPayload+1))
+		sc := ex.scratchSpace()
+		buf := &sc.integ
+		buf.Reset()
+		if n := ex.resp.ContentLength; n > 0 && n <= MaxPayload {
+			// ReadFrom wants MinRead bytes of room to see the end.
+			buf.Grow(int(n) + bytes.MinRead)
+		}
+		sc.lr = io.LimitedReader{R: ex.resp.Body, N: MaxPayload + 1}
+		_, err := buf.ReadFrom(&sc.lr)
+		sc.lr = io.LimitedReader{}
 		if err != nil {
 			return nil, internalError(ex, fmt.Errorf("read integration response: %w", err))
 		}
-		if len(b) > MaxPayload {
+		if buf.Len() > MaxPayload {
 			return nil, internalError(ex, fmt.Errorf("integration response is larger than %d bytes", MaxPayload))
+		}
+		b := buf.Bytes()
+		if b == nil {
+			b = []byte{} // non-nil: read (an empty body is sent as such)
 		}
 		ex.integBody, ex.integRead = b, true
 	}
@@ -80,7 +96,7 @@ func integrationResponse(ex *exchange) error {
 		ex.respStatus = cr.status
 		h := make(http.Header, len(cr.headers)+2)
 		if ct := resp.Header.Get("Content-Type"); ct != "" {
-			h.Set("Content-Type", ct)
+			h["Content-Type"] = ex.hv.one(ct)
 		}
 		for _, hm := range cr.headers {
 			switch hm.source.Loc {

@@ -24,7 +24,7 @@ func (g *Gateway) methodResponse(ex *exchange) error {
 			h[k] = vv
 		}
 		if ex.respBody != nil {
-			h.Set("Content-Length", strconv.Itoa(len(ex.respBody)))
+			h["Content-Length"] = ex.hv.one(strconv.Itoa(len(ex.respBody)))
 		}
 	} else {
 		for k, vv := range resp.Header {
@@ -74,14 +74,14 @@ func setIDHeaders(ex *exchange, h http.Header) {
 	// case-insensitive, but people compare captures by eye.
 	if ex.protocol() == model.HTTP {
 		delete(h, "Apigw-Requestid")
-		h["apigw-requestid"] = []string{ex.extendedID}
+		h["apigw-requestid"] = ex.hv.one(ex.extendedID)
 		return
 	}
 	delete(h, "X-Amzn-Requestid")
 	delete(h, "X-Amz-Apigw-Id")
-	h["x-amzn-RequestId"] = []string{ex.requestID}
-	h["x-amz-apigw-id"] = []string{ex.extendedID}
-	h["X-Amzn-Trace-Id"] = []string{ex.traceID}
+	h["x-amzn-RequestId"] = ex.hv.one(ex.requestID)
+	h["x-amz-apigw-id"] = ex.hv.one(ex.extendedID)
+	h["X-Amzn-Trace-Id"] = ex.hv.one(ex.traceID)
 }
 
 // writeError renders ex.err as API Gateway does.

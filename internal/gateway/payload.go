@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/mapping"
@@ -13,8 +14,9 @@ import (
 // text. replaced reports whether payload replaces the body; when it is
 // false the body goes to the integration as received (and may stream).
 // Errors are API Gateway's: 415 under the passthrough behavior, 500 for a
-// template error or a payload that is not base64.
-func (ex *exchange) requestPayload() (payload []byte, replaced bool, ov mapping.RequestOverrides, err error) {
+// template error or a payload that is not base64. A template's output is
+// appended to buf (nil: a new buffer).
+func (ex *exchange) requestPayload(buf *bytes.Buffer) (payload []byte, replaced bool, ov mapping.RequestOverrides, err error) {
 	rp := ex.route
 	// The passthrough behavior is checked for every payload, as AWS
 	// answers 415 before it looks at the body.
@@ -50,7 +52,7 @@ func (ex *exchange) requestPayload() (payload []byte, replaced bool, ov mapping.
 			return nil, false, ov, err
 		}
 	}
-	out, tc, err := ex.render(tpl, payload)
+	out, tc, err := ex.render(tpl, payload, buf)
 	if err != nil {
 		return nil, false, ov, err
 	}

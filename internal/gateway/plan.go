@@ -60,6 +60,9 @@ type apiPlan struct {
 	cors *corsPlan
 	// binaryTypes are the REST API's binary media types.
 	binaryTypes mediaTypes
+	// userAgent is the User-Agent of non-proxy integration requests,
+	// AmazonAPIGateway_<api id>.
+	userAgent string
 }
 
 type stagePlan struct {
@@ -113,6 +116,9 @@ type basePath struct {
 // parameter placeholders.
 type uriTemplate struct {
 	parts []uriPart
+	// static is the URI parsed, when it has no placeholders and parses
+	// with a host: requests copy it instead of parsing it.
+	static *url.URL
 }
 
 type uriPart struct {
@@ -180,7 +186,7 @@ func compileAPI(api *model.API, logs *LogSinks) (*apiPlan, error) {
 		return nil, err
 	}
 	ap := &apiPlan{api: api, table: table, stages: map[string]*stagePlan{}, routes: map[*model.Route]*routePlan{}, gatewayResponses: grs,
-		binaryTypes: compileMediaTypes(api.BinaryMediaTypes)}
+		binaryTypes: compileMediaTypes(api.BinaryMediaTypes), userAgent: "AmazonAPIGateway_" + api.ID}
 	ap.cors = compileCORS(api.CORS)
 	if api.ResourcePolicy != nil {
 		pol, err := iam.ParsePolicy("resource policy", iam.ResourcePolicy, api.ResourcePolicy)
@@ -343,7 +349,25 @@ func compileURI(raw string) (uriTemplate, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return t, fmt.Errorf("integration URI %q (after stage variables) is not an absolute http(s) URL", raw)
 	}
+	if len(t.parts) == 1 && t.parts[0].param == "" {
+		t.static = u // probe is the URI itself
+	}
 	return t, nil
+}
+
+// url returns the integration URL of a request: the static URL copied,
+// or the template rendered with value and parsed.
+func (t uriTemplate) url(value func(name string) string) (*url.URL, error) {
+	if t.static != nil {
+		u := *t.static
+		return &u, nil
+	}
+	target := t.render(value)
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("integration URI %q: %v", target, err)
+	}
+	return u, nil
 }
 
 func (t uriTemplate) render(value func(name string) string) string {

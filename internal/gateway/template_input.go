@@ -28,11 +28,10 @@ import (
 // It is built once per request: a response template sees the same
 // parameters as the request template.
 func (ex *exchange) templateInput(body []byte) mapping.InputData {
-	if ex.tplInput == nil {
-		in := ex.buildTemplateInput()
-		ex.tplInput = &in
+	if !ex.tplInputBuilt {
+		ex.tplInput, ex.tplInputBuilt = ex.buildTemplateInput(), true
 	}
-	data := *ex.tplInput
+	data := ex.tplInput
 	data.Body = body
 	return data
 }
@@ -52,34 +51,36 @@ func (ex *exchange) buildTemplateInput() mapping.InputData {
 	data.Query = orderedQuery(ex.in.URL.RawQuery)
 
 	iam := ex.route != nil && ex.route.route.Authorization == model.AuthIAM
-	names := make([]string, 0, len(ex.in.Header)+1)
-	values := 1 // Host
-	for k, vv := range ex.in.Header {
-		if iam && (k == headerAuthorizationKey || k == headerSecurityToken) {
-			continue
-		}
-		names = append(names, k)
-		values += len(vv)
-	}
-	data.Header = make([]mapping.Param, 0, values)
-	if ex.in.Host != "" {
-		names = append(names, "Host")
-	}
+	// Each name with its spelling, looked up once rather than on every
+	// comparison of the sort.
+	type headerName struct{ key, spelled string }
 	spelled := func(k string) string {
 		if raw, ok := ex.rawNames[k]; ok {
 			return raw
 		}
 		return k
 	}
-	slices.SortFunc(names, func(a, b string) int { return compareFold(spelled(a), spelled(b)) })
-	for _, k := range names {
-		name := spelled(k)
-		if k == "Host" {
-			data.Header = append(data.Header, mapping.Param{Name: name, Value: ex.in.Host})
+	names := make([]headerName, 0, len(ex.in.Header)+1)
+	values := 1 // Host
+	for k, vv := range ex.in.Header {
+		if iam && (k == headerAuthorizationKey || k == headerSecurityToken) {
 			continue
 		}
-		for _, v := range ex.in.Header[k] {
-			data.Header = append(data.Header, mapping.Param{Name: name, Value: v})
+		names = append(names, headerName{k, spelled(k)})
+		values += len(vv)
+	}
+	data.Header = make([]mapping.Param, 0, values)
+	if ex.in.Host != "" {
+		names = append(names, headerName{"Host", spelled("Host")})
+	}
+	slices.SortFunc(names, func(a, b headerName) int { return compareFold(a.spelled, b.spelled) })
+	for _, n := range names {
+		if n.key == "Host" {
+			data.Header = append(data.Header, mapping.Param{Name: n.spelled, Value: ex.in.Host})
+			continue
+		}
+		for _, v := range ex.in.Header[n.key] {
+			data.Header = append(data.Header, mapping.Param{Name: n.spelled, Value: v})
 		}
 	}
 	return data

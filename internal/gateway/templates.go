@@ -86,18 +86,29 @@ func (ts templateSet) forResponse() (contentType string, tpl *vtl.Template, ok b
 }
 
 // render runs a mapping template over body (the method request's, or the
-// integration response's) and the method request's parameters.
-func (ex *exchange) render(t *vtl.Template, body []byte) ([]byte, *mapping.TemplateContext, error) {
-	tc := mapping.NewTemplateContext(ex)
-	vars := mapping.Vars(mapping.NewInput(ex.templateInput(body)), tc, mapping.StageVariables(ex.stage.variables))
-	var buf bytes.Buffer
-	// One allocation, sized by the template's previous output (the body
-	// may be part of it).
+// integration response's) and the method request's parameters, appending
+// the output to buf (nil: a new buffer). The variables live in the
+// exchange's scratch, so the $context returned is valid until the next
+// render: read its overrides at once. $stageVariables is built only for
+// a template that reads it.
+func (ex *exchange) render(t *vtl.Template, body []byte, buf *bytes.Buffer) ([]byte, *mapping.TemplateContext, error) {
+	var stage *vtl.Map
+	if t.References("stageVariables") {
+		stage = mapping.StageVariables(ex.stage.variables)
+	}
+	scope := &ex.scratchSpace().scope
+	vars := scope.Reset(ex.templateInput(body), ex, stage)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	// At most one allocation, sized by the template's previous output
+	// (the body may be part of it).
 	buf.Grow(t.SizeHint() + len(body)/4 + 64)
-	if err := t.Execute(&buf, vars, vtl.Limits{}); err != nil {
+	start := buf.Len()
+	if err := t.Execute(buf, vars, vtl.Limits{}); err != nil {
 		return nil, nil, internalError(ex, fmt.Errorf("mapping template: %w", err))
 	}
-	return buf.Bytes(), tc, nil
+	return buf.Bytes()[start:], scope.Context(), nil
 }
 
 // readBody reads the method request's body, bounded by MaxPayload, once:
@@ -109,7 +120,7 @@ func (ex *exchange) readBody() ([]byte, error) {
 	if ex.in.ContentLength > MaxPayload {
 		return nil, gwerr.RequestTooLarge()
 	}
-	b, err := io.ReadAll(io.LimitReader(ex.in.Body, MaxPayload+1))
+	b, err := readBounded(ex.in.Body, ex.in.ContentLength)
 	if err != nil {
 		return nil, &gwerr.Error{Err: fmt.Errorf("%w: read body: %w", errClientGone, err)}
 	}
@@ -121,6 +132,32 @@ func (ex *exchange) readBody() ([]byte, error) {
 	}
 	ex.reqBody = b
 	return b, nil
+}
+
+// readBounded reads r to its end, up to MaxPayload+1 bytes. size is the
+// length announced (Content-Length; -1 unknown): a body of that length is
+// read into one allocation of its size plus one byte, the room in which
+// the end is seen.
+func readBounded(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > MaxPayload {
+		return io.ReadAll(io.LimitReader(r, MaxPayload+1))
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			// More than announced: go on, bounded, as without a length.
+			rest, err := io.ReadAll(io.LimitReader(r, MaxPayload+1-int64(len(b))))
+			return append(b, rest...), err
+		}
+	}
 }
 
 // mockIntegration answers a MOCK integration: the request template's
@@ -153,7 +190,11 @@ func (ex *exchange) applyResponseTemplate(cr *compiledResponse) error {
 	if err != nil {
 		return err
 	}
-	out, tc, err := ex.render(tpl, body)
+	// The output is sent before the handler returns: the scratch buffer
+	// serves the next request of this exchange.
+	buf := &ex.scratchSpace().out
+	buf.Reset()
+	out, tc, err := ex.render(tpl, body, buf)
 	if err != nil {
 		return err
 	}
@@ -170,7 +211,7 @@ func (ex *exchange) applyResponseTemplate(cr *compiledResponse) error {
 			ex.respHeader.Add(h.Name, v)
 		}
 	}
-	ex.respHeader.Set("Content-Type", ct)
+	ex.respHeader["Content-Type"] = ex.hv.one(ct)
 	ex.respBody = out
 	return nil
 }

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"math"
 	"strconv"
-	"strings"
 )
 
-// compactJSON appends the JSON text s as $input.json('$') writes it —
+// compactJSON appends to dst the JSON text s as $input.json('$') writes it —
 // exactly appendJSON(parseJSON(s)) — in one pass over the text, without
 // building the document: whitespace dropped, strings re-escaped as
 // appendJSONString does, integers as written ("-0" as 0), other numbers in
@@ -19,24 +18,25 @@ import (
 // key (the document keeps the first position with the last value),
 // nesting deeper than MaxJSONDepth, a body over MaxBody or output over
 // MaxJSONOutput. The caller then takes the slow path, which gives the
-// same output or the error.
-func compactJSON(w *strings.Builder, s string) (ok bool) {
+// same output or the error. Past len(dst) the returned slice holds
+// whatever was written when ok is false.
+func compactJSON(dst []byte, s string) (out []byte, ok bool) {
 	if len(s) > MaxBody {
-		return false
+		return dst, false
 	}
-	c := compactor{p: jsonParser{s: s}, w: w}
+	c := compactor{p: jsonParser{s: s}, b: dst}
 	c.p.skip()
 	if !c.value(0) {
-		return false
+		return c.b, false
 	}
 	c.p.skip()
-	return c.p.i == len(s) && w.Len() <= MaxJSONOutput
+	return c.b, c.p.i == len(s) && len(c.b)-len(dst) <= MaxJSONOutput
 }
 
 // compactor is compactJSON's state: the scanner and the output.
 type compactor struct {
 	p jsonParser
-	w *strings.Builder
+	b []byte
 }
 
 func (c *compactor) value(depth int) bool {
@@ -49,11 +49,11 @@ func (c *compactor) value(depth int) bool {
 		return c.object(depth)
 	case ch == '[':
 		p.i++
-		c.w.WriteByte('[')
+		c.b = append(c.b, '[')
 		p.skip()
 		if p.i < len(p.s) && p.s[p.i] == ']' {
 			p.i++
-			c.w.WriteByte(']')
+			c.b = append(c.b, ']')
 			return true
 		}
 		for {
@@ -68,11 +68,11 @@ func (c *compactor) value(depth int) bool {
 			switch p.s[p.i] {
 			case ',':
 				p.i++
-				c.w.WriteByte(',')
+				c.b = append(c.b, ',')
 				continue
 			case ']':
 				p.i++
-				c.w.WriteByte(']')
+				c.b = append(c.b, ']')
 				return true
 			}
 			return false
@@ -85,7 +85,7 @@ func (c *compactor) value(depth int) bool {
 	for _, lit := range [...]string{"true", "false", "null"} {
 		if len(p.s)-p.i >= len(lit) && p.s[p.i:p.i+len(lit)] == lit {
 			p.i += len(lit)
-			c.w.WriteString(lit)
+			c.b = append(c.b, lit...)
 			return true
 		}
 	}
@@ -95,11 +95,11 @@ func (c *compactor) value(depth int) bool {
 func (c *compactor) object(depth int) bool {
 	p := &c.p
 	p.i++
-	c.w.WriteByte('{')
+	c.b = append(c.b, '{')
 	p.skip()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
-		c.w.WriteByte('}')
+		c.b = append(c.b, '}')
 		return true
 	}
 	// The keys seen so far, for the repeated-key check; on the stack for
@@ -127,7 +127,7 @@ func (c *compactor) object(depth int) bool {
 			return false
 		}
 		p.i++
-		c.w.WriteByte(':')
+		c.b = append(c.b, ':')
 		p.skip()
 		if !c.value(depth + 1) {
 			return false
@@ -139,11 +139,11 @@ func (c *compactor) object(depth int) bool {
 		switch p.s[p.i] {
 		case ',':
 			p.i++
-			c.w.WriteByte(',')
+			c.b = append(c.b, ',')
 			continue
 		case '}':
 			p.i++
-			c.w.WriteByte('}')
+			c.b = append(c.b, '}')
 			return true
 		}
 		return false
@@ -159,7 +159,7 @@ func (c *compactor) str() bool {
 	for i := start + 1; i < len(p.s); i++ {
 		ch := p.s[i]
 		if ch == '"' {
-			c.w.WriteString(p.s[start : i+1])
+			c.b = append(c.b, p.s[start:i+1]...)
 			p.i = i + 1
 			return true
 		}
@@ -180,13 +180,13 @@ func (c *compactor) str() bool {
 func (c *compactor) appendString(s string) {
 	for i := 0; i < len(s); i++ {
 		if ch := s[i]; ch < 0x20 || ch >= 0x7F || ch == '"' || ch == '\\' {
-			c.w.Write(appendJSONString(nil, s))
+			c.b = appendJSONString(c.b, s)
 			return
 		}
 	}
-	c.w.WriteByte('"')
-	c.w.WriteString(s)
-	c.w.WriteByte('"')
+	c.b = append(c.b, '"')
+	c.b = append(c.b, s...)
+	c.b = append(c.b, '"')
 }
 
 // number copies a number as appendJSON writes the parsed value: an
@@ -232,7 +232,7 @@ func (c *compactor) number() bool {
 		if len(lit) > 4096 {
 			return false // the slow path's "number too long"
 		}
-		c.w.WriteString(lit)
+		c.b = append(c.b, lit...)
 		return true
 	}
 	f, err := strconv.ParseFloat(lit, 64)
@@ -240,11 +240,10 @@ func (c *compactor) number() bool {
 		return false
 	}
 	if math.IsInf(f, 0) {
-		c.w.WriteString("null")
+		c.b = append(c.b, "null"...)
 		return true
 	}
-	var tmp [32]byte
-	c.w.Write(appendJavaDouble(tmp[:0], f))
+	c.b = appendJavaDouble(c.b, f)
 	return true
 }
 

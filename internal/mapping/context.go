@@ -69,12 +69,18 @@ type TemplateContext struct {
 
 // NewTemplateContext returns $context over src.
 func NewTemplateContext(src ContextSource) *TemplateContext {
-	c := &TemplateContext{src: src}
+	c := new(TemplateContext)
+	c.reset(src)
+	return c
+}
+
+// reset makes c a fresh $context over src.
+func (c *TemplateContext) reset(src ContextSource) {
+	*c = TemplateContext{src: src}
 	c.identity = namespace{c: c, prefix: "identity.", names: identityNames, known: isIdentityName}
 	c.authorizer = namespace{c: c, prefix: "authorizer.", names: authorizerNames, known: isAuthorizerName, open: true}
 	c.claims = namespace{c: c, prefix: "authorizer.claims.", names: noNames, known: isNone, open: true}
 	c.errorNS = namespace{c: c, prefix: "error.", names: errorNames, known: isErrorName}
-	return c
 }
 
 func (c *TemplateContext) value(name string) string {
@@ -103,6 +109,25 @@ func (c *TemplateContext) Property(name string) (any, bool) {
 		return v, true
 	}
 	return nil, false
+}
+
+// AppendProperty implements vtl.Appender: $context.name printed in a
+// template's text is written to dst without boxing the string.
+func (c *TemplateContext) AppendProperty(dst []byte, name string) ([]byte, bool) {
+	switch name {
+	case "identity", "authorizer", "error", "requestOverride", "responseOverride":
+		return dst, false
+	}
+	v := c.value(name)
+	if v != "" || isContextName(name) {
+		return append(dst, v...), true
+	}
+	return dst, false
+}
+
+// AppendCall implements vtl.Appender; calls are left to Call.
+func (c *TemplateContext) AppendCall(dst []byte, _ string, _ []any) ([]byte, bool) {
+	return dst, false
 }
 
 // Call implements vtl.Object: $context.get(name) resolves like a property.
@@ -169,6 +194,24 @@ func (n *namespace) Property(name string) (any, bool) {
 		return v, true
 	}
 	return nil, false
+}
+
+// AppendProperty implements vtl.Appender: $context.<ns>.name printed in
+// a template's text is written to dst without boxing the string.
+func (n *namespace) AppendProperty(dst []byte, name string) ([]byte, bool) {
+	if n == &n.c.authorizer && name == "claims" {
+		return dst, false
+	}
+	v := n.c.value(qualified(n.prefix, name))
+	if v != "" || n.known(name) {
+		return append(dst, v...), true
+	}
+	return dst, false
+}
+
+// AppendCall implements vtl.Appender; calls are left to Call.
+func (n *namespace) AppendCall(dst []byte, _ string, _ []any) ([]byte, bool) {
+	return dst, false
 }
 
 // Call implements the read-only map methods templates use on these
@@ -518,18 +561,54 @@ func Vars(in *Input, ctx *TemplateContext, stageVariables *vtl.Map) map[string]a
 
 // qualified returns prefix+name, without building the string for the
 // documented names: a template reads $context.identity.* on every request.
+// (A switch: Go compiles it to a search by length and value.)
 func qualified(prefix, name string) string {
-	for _, q := range [...]string{
-		"identity.accessKey", "identity.accountId", "identity.apiKey", "identity.apiKeyId",
-		"identity.caller", "identity.cognitoAuthenticationProvider",
-		"identity.cognitoAuthenticationType", "identity.cognitoIdentityId",
-		"identity.cognitoIdentityPoolId", "identity.principalOrgId", "identity.sourceIp",
-		"identity.user", "identity.userAgent", "identity.userArn",
-		"authorizer.principalId",
-		"error.message", "error.messageString", "error.responseType", "error.validationErrorString",
-	} {
-		if len(q) == len(prefix)+len(name) && q[:len(prefix)] == prefix && q[len(prefix):] == name {
-			return q
+	switch prefix {
+	case "identity.":
+		switch name {
+		case "accessKey":
+			return "identity.accessKey"
+		case "accountId":
+			return "identity.accountId"
+		case "apiKey":
+			return "identity.apiKey"
+		case "apiKeyId":
+			return "identity.apiKeyId"
+		case "caller":
+			return "identity.caller"
+		case "cognitoAuthenticationProvider":
+			return "identity.cognitoAuthenticationProvider"
+		case "cognitoAuthenticationType":
+			return "identity.cognitoAuthenticationType"
+		case "cognitoIdentityId":
+			return "identity.cognitoIdentityId"
+		case "cognitoIdentityPoolId":
+			return "identity.cognitoIdentityPoolId"
+		case "principalOrgId":
+			return "identity.principalOrgId"
+		case "sourceIp":
+			return "identity.sourceIp"
+		case "user":
+			return "identity.user"
+		case "userAgent":
+			return "identity.userAgent"
+		case "userArn":
+			return "identity.userArn"
+		}
+	case "authorizer.":
+		if name == "principalId" {
+			return "authorizer.principalId"
+		}
+	case "error.":
+		switch name {
+		case "message":
+			return "error.message"
+		case "messageString":
+			return "error.messageString"
+		case "responseType":
+			return "error.responseType"
+		case "validationErrorString":
+			return "error.validationErrorString"
 		}
 	}
 	return prefix + name

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -63,11 +64,17 @@ const maxCachedPaths = 16
 // NewInput returns $input over data. data's slices are retained, not
 // copied.
 func NewInput(data InputData) *Input {
-	in := &Input{data: data, body: string(data.Body)}
+	in := new(Input)
+	in.reset(data)
+	return in
+}
+
+// reset makes in a fresh $input over data.
+func (in *Input) reset(data InputData) {
+	*in = Input{data: data, body: string(data.Body)}
 	if in.body == "" {
 		in.body = "{}"
 	}
-	return in
 }
 
 // Property resolves $input.body: the raw payload as a string ("{}" when
@@ -112,6 +119,64 @@ func (in *Input) Call(method string, args []any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("$input.%s: %w", method, vtl.ErrNoMethod)
+}
+
+// AppendProperty implements vtl.Appender: $input.body printed.
+func (in *Input) AppendProperty(dst []byte, name string) ([]byte, bool) {
+	if name == "body" {
+		return append(dst, in.body...), true
+	}
+	return dst, false
+}
+
+// AppendCall implements vtl.Appender for $input.json(x), a string or
+// integer $input.path(x) and $input.params(x) printed in a template's
+// text: the result is written to dst without a string of its own. Errors
+// and any other result are left to Call.
+func (in *Input) AppendCall(dst []byte, method string, args []any) ([]byte, bool) {
+	if len(args) != 1 {
+		return dst, false
+	}
+	arg, ok := args[0].(string)
+	if !ok {
+		return dst, false
+	}
+	switch method {
+	case "params":
+		return append(dst, in.Param(arg)...), true
+	case "json":
+		if arg == "$" {
+			if out, ok := compactJSON(dst, in.body); ok {
+				return out, true
+			}
+		}
+		v, found, err := in.eval(arg)
+		if err != nil {
+			return dst, false
+		}
+		if !found {
+			return append(dst, `""`...), true
+		}
+		out, err := appendJSON(dst, v, len(dst)+MaxJSONOutput)
+		if err != nil || len(out)-len(dst) > MaxJSONOutput {
+			return dst, false
+		}
+		return out, true
+	case "path":
+		v, found, err := in.eval(arg)
+		if err != nil || !found {
+			return dst, false
+		}
+		switch x := v.(type) {
+		case string:
+			return append(dst, x...), true
+		case int64:
+			return strconv.AppendInt(dst, x, 10), true
+		case bool:
+			return strconv.AppendBool(dst, x), true
+		}
+	}
+	return dst, false
 }
 
 // Params returns $input.params(): an ordered map with the keys "path",
@@ -238,10 +303,8 @@ func (in *Input) Path(expr string) (any, error) {
 func (in *Input) JSON(expr string) (string, error) {
 	if expr == "$" {
 		// The whole body, the usual case: written straight from the text.
-		var w strings.Builder
-		w.Grow(len(in.body))
-		if compactJSON(&w, in.body) {
-			return w.String(), nil
+		if b, ok := compactJSON(make([]byte, 0, len(in.body)), in.body); ok {
+			return string(b), nil
 		}
 	}
 	v, ok, err := in.eval(expr)

@@ -62,6 +62,18 @@ func (e *JSONError) Error() string {
 type object struct {
 	keys []string
 	vals []any
+	// kbuf and vbuf hold the first entries (newObject), so that a small
+	// object is one allocation instead of seven as its slices grow.
+	kbuf [4]string
+	vbuf [4]any
+}
+
+// newObject returns an empty object whose first four entries need no
+// further allocation.
+func newObject() *object {
+	o := new(object)
+	o.keys, o.vals = o.kbuf[:0], o.vbuf[:0]
+	return o
 }
 
 func (o *object) get(k string) (any, bool) {
@@ -102,6 +114,13 @@ func (p *jsonParser) errf(format string, args ...any) error {
 }
 
 func (p *jsonParser) skip() {
+	if p.i < len(p.s) && p.s[p.i] > ' ' {
+		return // no whitespace, the usual case: inlined
+	}
+	p.skipSpace()
+}
+
+func (p *jsonParser) skipSpace() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
 		case ' ', '\t', '\n', '\r':
@@ -122,7 +141,7 @@ func (p *jsonParser) value(depth int) (any, error) {
 	switch c := p.s[p.i]; {
 	case c == '{':
 		p.i++
-		o := &object{}
+		o := newObject()
 		p.skip()
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++

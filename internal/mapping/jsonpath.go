@@ -38,6 +38,9 @@ type JSONPath struct {
 	src      string
 	segs     []segment
 	definite bool
+	// simple is set for a chain of single names and indexes ($, $.a,
+	// $.a[0].b): eval walks it without building lists of matches.
+	simple bool
 }
 
 type segKind uint8
@@ -105,6 +108,13 @@ func CompileJSONPath(expr string) (*JSONPath, error) {
 			p.definite = false
 		case s.kind == segNames && len(s.names) > 1 && !s.leaf:
 			p.definite = false
+		}
+	}
+	p.simple = p.definite
+	for i := range segs {
+		s := &segs[i]
+		if s.deep || !(s.kind == segNames && len(s.names) == 1 || s.kind == segIndexes && len(s.idx) == 1) {
+			p.simple = false
 		}
 	}
 	return p, nil
@@ -684,6 +694,9 @@ func jsonCompare(a, b any) (int, bool) {
 // eval applies the path to doc. A definite path returns the node and
 // whether it exists; an indefinite one returns every match as []any.
 func (p *JSONPath) eval(start, root any) (any, bool, error) {
+	if p.simple {
+		return p.walk(start)
+	}
 	cur := []any{start}
 	var next []any
 	count := 0
@@ -713,6 +726,38 @@ func (p *JSONPath) eval(start, root any) (any, bool, error) {
 		cur = []any{}
 	}
 	return cur, true, nil
+}
+
+// walk is eval for a simple path: what apply selects for each segment,
+// at most one node, followed without a list.
+func (p *JSONPath) walk(v any) (any, bool, error) {
+	for i := range p.segs {
+		s := &p.segs[i]
+		switch s.kind {
+		case segNames:
+			o, ok := v.(*object)
+			if !ok {
+				return nil, false, nil
+			}
+			if v, ok = o.get(s.names[0]); !ok {
+				return nil, false, nil
+			}
+		case segIndexes:
+			a, ok := v.([]any)
+			if !ok {
+				return nil, false, nil
+			}
+			j := s.idx[0]
+			if j < 0 {
+				j += len(a)
+			}
+			if j < 0 || j >= len(a) {
+				return nil, false, nil
+			}
+			v = a[j]
+		}
+	}
+	return v, true, nil
 }
 
 func emit(out []any, v any, count *int) ([]any, error) {

@@ -58,10 +58,51 @@ func (Util) Call(method string, args []any) (any, error) {
 	return nil, fmt.Errorf("$util.%s: %w", method, vtl.ErrNoMethod)
 }
 
+// AppendProperty implements vtl.Appender; $util has no properties.
+func (Util) AppendProperty(dst []byte, _ string) ([]byte, bool) { return dst, false }
+
+// AppendCall implements vtl.Appender: $util.escapeJavaScript and
+// $util.urlEncode of a string, printed in a template's text, are written
+// to dst without a string of their own.
+func (Util) AppendCall(dst []byte, method string, args []any) ([]byte, bool) {
+	if len(args) != 1 {
+		return dst, false
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return dst, false
+	}
+	switch method {
+	case "escapeJavaScript":
+		if !needsJSEscape(s) {
+			return append(dst, s...), true
+		}
+		return appendEscapeJavaScript(dst, s), true
+	case "urlEncode":
+		return appendURLEncode(dst, s), true
+	}
+	return dst, false
+}
+
+// needsJSEscape reports whether EscapeJavaScript changes s: a byte below
+// 0x20 or above 0x7F, or one of ' " \ / (DEL is left as is). A bit per
+// ASCII byte (two words) answers for each byte with a shift instead of
+// six comparisons.
 func needsJSEscape(s string) bool {
+	const (
+		lo = 1<<0x20 - 1 | 1<<'"' | 1<<'\'' | 1<<'/' // bytes 0-63
+		hi = 1 << ('\\' - 64)                        // bytes 64-127
+	)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7F || c == '\'' || c == '"' || c == '\\' || c == '/' {
+		if c >= 0x80 {
+			return true
+		}
+		m := uint64(lo)
+		if c >= 64 {
+			m = hi
+		}
+		if m>>(c&63)&1 != 0 {
 			return true
 		}
 	}
@@ -76,8 +117,12 @@ func needsJSEscape(s string) bool {
 // upper-case hex, per UTF-16 unit (so U+1F600 is \uD83D\uDE00). Invalid
 // UTF-8 bytes are escaped as U+FFFD, as Java decodes them.
 func EscapeJavaScript(s string) string {
+	return string(appendEscapeJavaScript(make([]byte, 0, len(s)+len(s)/8+2), s))
+}
+
+// appendEscapeJavaScript appends s escaped as EscapeJavaScript does.
+func appendEscapeJavaScript(b []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
-	b := make([]byte, 0, len(s)+len(s)/8+2)
 	u4 := func(r rune) {
 		b = append(b, '\\', 'u', hex[r>>12&0xF], hex[r>>8&0xF], hex[r>>4&0xF], hex[r&0xF])
 	}
@@ -110,7 +155,7 @@ func EscapeJavaScript(s string) string {
 			b = append(b, byte(r)) // includes DEL (0x7F), which Commons Lang leaves as is
 		}
 	}
-	return string(b)
+	return b
 }
 
 // ParseJSON implements $util.parseJson: the JSON text as template values
@@ -129,27 +174,28 @@ func ParseJSON(s string) (any, error) {
 // every other byte of the UTF-8 form is %XX with upper-case hex. Invalid
 // UTF-8 is encoded as U+FFFD.
 func URLEncode(s string) string {
+	return string(appendURLEncode(make([]byte, 0, len(s)+len(s)/2), s))
+}
+
+// appendURLEncode appends s encoded as URLEncode does.
+func appendURLEncode(b []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/2)
 	var buf [utf8.UTFMax]byte
 	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
 			r == '.', r == '-', r == '*', r == '_':
-			b.WriteByte(byte(r))
+			b = append(b, byte(r))
 		case r == ' ':
-			b.WriteByte('+')
+			b = append(b, '+')
 		default:
 			n := utf8.EncodeRune(buf[:], r)
 			for _, c := range buf[:n] {
-				b.WriteByte('%')
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&0xF])
+				b = append(b, '%', hex[c>>4], hex[c&0xF])
 			}
 		}
 	}
-	return b.String()
+	return b
 }
 
 // URLDecode implements $util.urlDecode as Java's URLDecoder.decode(s,

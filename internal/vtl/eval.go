@@ -15,14 +15,17 @@ func sprintf(format string, args ...any) string {
 
 // eval returns an expression's value (Velocity's Node.value).
 func (s *state) eval(e Expr) (any, error) {
-	if err := s.step(e.Position()); err != nil {
-		return nil, err
+	if s.stepOver() {
+		return nil, s.stepsErr(e.Position())
 	}
 	switch e := e.(type) {
 	case *RefNode:
 		return s.evalRef(e)
 	case *StringNode:
 		if e.Interp == nil {
+			if e.boxed != nil {
+				return e.boxed, nil
+			}
 			return e.Value, nil
 		}
 		mark := len(s.out)
@@ -187,8 +190,8 @@ func (s *state) operandString(n Expr, v any) string {
 // Only references, booleans, comparisons and logical operators can be
 // true; any other literal or arithmetic is false without being evaluated.
 func (s *state) truth(e Expr) (bool, error) {
-	if err := s.step(e.Position()); err != nil {
-		return false, err
+	if s.stepOver() {
+		return false, s.stepsErr(e.Position())
 	}
 	switch e := e.(type) {
 	case *RefNode:
@@ -292,6 +295,71 @@ func (s *state) evalRef(n *RefNode) (any, error) {
 	return v, err
 }
 
+// evalRefOut is evalRef for a reference that renderRef prints: when the
+// last part is a property or method of an Appender that prints it, the
+// value goes straight to the output and done is true.
+func (s *state) evalRefOut(n *RefNode) (v any, done bool, err error) {
+	if n.tab == s.t.syms && s.frame == nil {
+		v = s.lookupSym(n)
+	} else {
+		v, err = s.get(n.Name)
+	}
+	last := len(n.Parts) - 1
+	for i := range last {
+		if err != nil || v == nil {
+			return nil, false, err
+		}
+		v, err = s.part(v, &n.Parts[i])
+	}
+	if err != nil || v == nil {
+		return nil, false, err
+	}
+	p := &n.Parts[last]
+	a, ok := v.(Appender)
+	if !ok {
+		v, err = s.part(v, p)
+		return v, false, err
+	}
+	switch p.Kind {
+	case PartProperty:
+		if out, ok := a.AppendProperty(s.out, p.Name); ok {
+			s.out = out
+			return nil, true, nil
+		}
+		v, err = s.property(v, p)
+		return v, false, err
+	case PartMethod:
+		base := len(s.args)
+		for _, x := range p.Args {
+			x, err := s.eval(x)
+			if err != nil {
+				s.dropArgs(base)
+				return nil, false, err
+			}
+			s.args = append(s.args, x)
+		}
+		if out, ok := a.AppendCall(s.out, p.Name, s.args[base:]); ok {
+			s.out = out
+			s.dropArgs(base)
+			return nil, true, nil
+		}
+		v, err = s.invoke(p.Pos, v, p.Name, s.args[base:])
+		s.dropArgs(base)
+		return v, false, err
+	}
+	v, err = s.part(v, p)
+	return v, false, err
+}
+
+// dropArgs pops the method arguments above base, clearing them so that
+// the stack holds no value past its call.
+func (s *state) dropArgs(base int) {
+	for i := base; i < len(s.args); i++ {
+		s.args[i] = nil
+	}
+	s.args = s.args[:base]
+}
+
 // lookupSym is get(n.Name) outside macros for a reference of the
 // running template: the variable's index in the globals is looked up
 // once per run, then read from its slot. Indices stay valid because
@@ -312,18 +380,27 @@ func (s *state) part(v any, p *RefPart) (any, error) {
 	case PartProperty:
 		return s.property(v, p)
 	case PartMethod:
+		if m, ok := v.(*Map); ok && len(p.Args) == 1 && p.Name == "get" {
+			// $map.get($k), the usual call in mapping templates
+			// ($input.params().header.get($name)): what invoke, builtin
+			// and mapMethod come to, without their dispatch.
+			k, err := s.eval(p.Args[0])
+			if err != nil {
+				return nil, err
+			}
+			return s.mapGet(m, k), nil
+		}
 		base := len(s.args)
 		for _, a := range p.Args {
 			x, err := s.eval(a)
 			if err != nil {
-				s.args = s.args[:base]
+				s.dropArgs(base)
 				return nil, err
 			}
 			s.args = append(s.args, x)
 		}
 		r, err := s.invoke(p.Pos, v, p.Name, s.args[base:])
-		clear(s.args[base:])
-		s.args = s.args[:base]
+		s.dropArgs(base)
 		return r, err
 	}
 	key, err := s.eval(p.Args[0])
@@ -342,12 +419,6 @@ func (s *state) property(v any, p *RefPart) (any, error) {
 			return x.vals[i], nil
 		}
 		return nil, nil
-	case Object:
-		r, ok := x.Property(p.Name)
-		if !ok {
-			return nil, nil
-		}
-		return norm(r), nil
 	case *foreachScope:
 		switch p.Name {
 		case "index":
@@ -389,6 +460,14 @@ func (s *state) property(v any, p *RefPart) (any, error) {
 		if p.Name == "empty" {
 			return len(x.items) == 0, nil
 		}
+	case Object:
+		// Last: the built-in types above are not host objects, and
+		// checking for the interface costs more than their cases.
+		r, ok := x.Property(p.Name)
+		if !ok {
+			return nil, nil
+		}
+		return norm(r), nil
 	}
 	return nil, nil
 }
@@ -487,17 +566,20 @@ func (s *state) hostErr(pos Pos, name string, err error) error {
 
 // invoke calls a method on a value. An unknown method gives nil.
 func (s *state) invoke(pos Pos, v any, name string, args []any) (any, error) {
-	if o, ok := v.(Object); ok {
-		return s.callObject(pos, o, name, args)
-	}
-	if b, ok := v.(*blockRef); ok {
+	switch x := v.(type) {
+	case *Map, *List, string:
+		// Built-in values, the usual receivers: no host object check.
+	case *blockRef:
 		if name == "toString" && len(args) == 0 {
-			return s.blockString(pos, b)
+			return s.blockString(pos, x)
 		}
 		return nil, nil
-	}
-	if sc, ok := v.(*foreachScope); ok && name == "stop" && len(args) == 0 {
-		return nil, &stopSignal{target: sc}
+	case *foreachScope:
+		if name == "stop" && len(args) == 0 {
+			return nil, &stopSignal{target: x}
+		}
+	case Object:
+		return s.callObject(pos, x, name, args)
 	}
 	r, err := s.builtin(v, name, args)
 	if err != nil {

@@ -202,14 +202,13 @@ func (s *state) limitErr(pos Pos, format string, args ...any) error {
 	return s.errAt(pos, ErrLimit, format, args...)
 }
 
-// step counts one evaluation step. It and checkOut are small enough to be
-// inlined; their errors are built out of line.
-func (s *state) step(pos Pos) error {
+// stepOver counts one evaluation step and reports whether it is one too
+// many. It and checkOut are small enough to be inlined; their errors are
+// built out of line, and a node's position (an interface call) is only
+// asked for then.
+func (s *state) stepOver() bool {
 	s.steps++
-	if s.steps > s.lim.MaxSteps {
-		return s.stepsErr(pos)
-	}
-	return nil
+	return s.steps > s.lim.MaxSteps
 }
 
 //go:noinline
@@ -421,8 +420,8 @@ func (s *state) exec(list *ListNode) error {
 }
 
 func (s *state) execNode(n Node) error {
-	if err := s.step(n.Position()); err != nil {
-		return err
+	if s.stepOver() {
+		return s.stepsErr(n.Position())
 	}
 	switch n := n.(type) {
 	case *TextNode:
@@ -469,7 +468,16 @@ func (s *state) execNode(n Node) error {
 // renderRef writes a reference as ASTReference.render does, escapes and
 // unresolved references included.
 func (s *state) renderRef(n *RefNode) error {
-	v, err := s.evalRef(n)
+	var v any
+	var err error
+	if n.Escapes == 0 && len(n.Parts) > 0 {
+		var done bool
+		if v, done, err = s.evalRefOut(n); done {
+			return s.checkOut(n.Pos)
+		}
+	} else {
+		v, err = s.evalRef(n)
+	}
 	if err != nil {
 		return err
 	}

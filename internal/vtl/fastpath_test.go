@@ -23,6 +23,10 @@ func TestFastPaths(t *testing.T) {
 		{"evaluate sees the slots", "#set($a = 'A')#evaluate('$a#set($a = \"B\")')$a", "AB", ""},
 		{"define from evaluate", "#evaluate('#define($d)[$name]#end')#set($name = 'z')$d", "[z]", ""},
 		{"interpolation", "#set($a = 'A')#set($s = \"<$a>\")$s", "<A>", ""},
+		{"get null, number, missing", "#set($m = {'a': 1, 2: 'two'})[$m.get($nothing)][$m.get(2)][$m.get('2')][$m.get('x')]", "[$m.get($nothing)][two][$m.get('2')][$m.get('x')]", ""},
+		{"get on an indexed map", "#set($m = {})#foreach($i in [1..12])$!m.put(\"k$i\", $i)#end$m.get('k12')$m.get('k1')", "121", ""},
+		{"get with two arguments", "#set($m = {'a': 1})[$m.get('a', 2)]", "[$m.get('a', 2)]", ""},
+		{"get argument error", "#set($m = {'a': 1})$m.get($input.fail())", "", "boom"},
 	})
 }
 

@@ -98,7 +98,11 @@ type RefNode struct {
 }
 
 // symtab identifies the names of one parsed template; n is how many.
-type symtab struct{ n int }
+// evaluates is set when the template has an #evaluate directive.
+type symtab struct {
+	n         int
+	evaluates bool
+}
 
 // StringNode is a string literal. Double-quoted strings containing $ or #
 // are templates themselves (Interp), rendered when evaluated.
@@ -107,6 +111,10 @@ type StringNode struct {
 	Raw    string    // with quotes, as written
 	Value  string    // unquoted and unescaped
 	Interp *ListNode // nil unless interpolated
+	// boxed is Value as an any, made once by the parser so that
+	// evaluating the literal ($input.json('$')) does not allocate; nil in
+	// nodes built elsewhere.
+	boxed any
 }
 
 // IntNode is an integer literal.

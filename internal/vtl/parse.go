@@ -17,6 +17,8 @@ type Template struct {
 	root   *ListNode
 	macros map[string]*MacroNode
 	syms   *symtab
+	// names numbers the reference names (References).
+	names map[string]int32
 	// states recycles execution states: a render then allocates nothing
 	// for the engine itself (BenchmarkRender).
 	states sync.Pool
@@ -58,7 +60,20 @@ func Parse(name, src string) (*Template, error) {
 		return nil, newError(name, src, err.pos, err.msg, nil)
 	}
 	p.tab.n = len(p.syms)
-	return &Template{name: name, src: src, root: root, macros: p.macros, syms: p.tab}, nil
+	return &Template{name: name, src: src, root: root, macros: p.macros, syms: p.tab, names: p.syms}, nil
+}
+
+// References reports whether an execution may read the variable name:
+// the template refers to $name somewhere (macros and string
+// interpolations included), or it has an #evaluate, whose text may refer
+// to anything. A caller may leave out of the vars what a template never
+// reads, and save building it.
+func (t *Template) References(name string) bool {
+	if t.syms.evaluates {
+		return true
+	}
+	_, ok := t.names[name]
+	return ok
 }
 
 type parseError struct {
@@ -363,6 +378,9 @@ func (p *parser) hash(list *ListNode, i int) (term, bool) {
 	case "literal":
 		list.Nodes = append(list.Nodes, p.parseLiteral(i, braced, after))
 	case "break", "stop", "evaluate", "include", "parse":
+		if name == "evaluate" {
+			p.tab.evaluates = true
+		}
 		list.Nodes = append(list.Nodes, p.parseLineDirective(i, name, braced, after))
 	default:
 		list.Nodes = append(list.Nodes, p.parseMacroCall(i, name, after))
@@ -882,7 +900,7 @@ func (p *parser) stringNode(i, j int) *StringNode {
 		dq := string([]byte{q, q})
 		val = strings.ReplaceAll(val, dq, string(q))
 	}
-	n := &StringNode{Pos: p.p(i), Raw: raw, Value: val}
+	n := &StringNode{Pos: p.p(i), Raw: raw, Value: val, boxed: val}
 	if q == '"' && strings.ContainsAny(raw, "$#") {
 		sub := &parser{
 			lx:     &lexer{src: val, base: p.lx.base + Pos(i+1)},

@@ -29,6 +29,26 @@ type Object interface {
 	Call(method string, args []any) (any, error)
 }
 
+// Appender may be implemented by an Object to print a property or a
+// method's result straight into the output, without building the string
+// and boxing it in an any (an allocation each): $context.requestId,
+// $util.escapeJavaScript($v) and $input.json('$') in a template's text.
+// The engine uses it only when a reference is rendered as text and the
+// property or method is the reference's last part; everywhere else (in
+// expressions, #set, arguments) it calls Property and Call.
+//
+// An Appender must print exactly what the engine would print for the
+// value Property or Call returns, and have no effect Call would not have.
+// ok false means "not handled here": the engine then calls Property or
+// Call, so an implementation may decline anything but its common case
+// (errors included: Call reports them). When ok is false the returned
+// slice is ignored and dst's bytes must be left as they were. args is only
+// valid during the call.
+type Appender interface {
+	AppendProperty(dst []byte, name string) (out []byte, ok bool)
+	AppendCall(dst []byte, method string, args []any) (out []byte, ok bool)
+}
+
 type sentinel string
 
 func (e sentinel) Error() string { return string(e) }
@@ -98,7 +118,13 @@ const (
 
 // NewMap returns an empty map with room for n entries.
 func NewMap(n int) *Map {
-	return &Map{keys: make([]any, 0, n), vals: make([]any, 0, n)}
+	if n <= 0 {
+		return &Map{}
+	}
+	// One allocation for both slices; each is capped so that growing one
+	// never writes into the other.
+	buf := make([]any, 2*n)
+	return &Map{keys: buf[:0:n], vals: buf[n : n : 2*n]}
 }
 
 // NewStringMap returns a map of string pairs, kv being key, value, key,
@@ -132,51 +158,69 @@ func NewStringPairs(n int, pair func(i int) (key, value string)) *Map {
 		// allocation per string. reflect.ValueOf copies the whole chunk
 		// into one allocation, and the elements of that non-addressable
 		// array convert to any without a further copy: 16 strings, one
-		// allocation. (This relies on reflect not copying there, which it
-		// never has; if it did, this would be slower, never wrong.)
+		// allocation (larger chunks cost more to copy and clear than
+		// they save). (This relies on reflect not copying there, which
+		// it never has; if it did, this would be slower, never wrong.)
 		var chunk [16]string
-		c := 0
-		for ; c < len(chunk) && next < n; c += 2 {
-			chunk[c], chunk[c+1] = pair(next)
-			next++
-		}
-		boxed := reflect.ValueOf(chunk)
-		for i := 0; i < c; i += 2 {
-			// A key whose hash bit is new is new: most keys are, and the
-			// search for a repeat is quadratic.
-			bit := uint64(1) << (strHash(chunk[i]) & 63)
-			if seen&bit != 0 {
-				if j := m.findStr(chunk[i]); j >= 0 {
-					m.vals[j] = boxed.Index(i + 1).Interface()
-					continue
-				}
-			}
-			seen |= bit
-			m.keys = append(m.keys, boxed.Index(i).Interface())
-			m.vals = append(m.vals, boxed.Index(i+1).Interface())
-			last := len(m.keys) - 1
-			switch {
-			case m.index != nil:
-				m.index[m.keys[last]] = last
-			case len(m.keys) > smallStringMap:
-				m.index = make(map[any]int, n)
-				for j, k := range m.keys {
-					m.index[k] = j
-				}
-			}
-		}
+		c := fillPairs(chunk[:], &next, n, pair)
+		m.addBoxedPairs(reflect.ValueOf(chunk), chunk[:c], &seen)
 	}
 	return m
 }
 
-// strHash is FNV-1a, for NewStringPairs' filter of repeated keys.
-func strHash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
+// fillPairs fills chunk with the pairs from *next on, up to n, and returns
+// how many strings it holds.
+func fillPairs(chunk []string, next *int, n int, pair func(i int) (key, value string)) int {
+	c := 0
+	for ; c < len(chunk) && *next < n; c += 2 {
+		chunk[c], chunk[c+1] = pair(*next)
+		*next++
 	}
-	return h
+	return c
+}
+
+// addBoxedPairs adds the pairs of strs (key, value, key…), reading their
+// boxed forms from the array boxed, whose elements are strs's strings.
+func (m *Map) addBoxedPairs(boxed reflect.Value, strs []string, seen *uint64) {
+	for i := 0; i < len(strs); i += 2 {
+		// A key whose hash bit is new is new: most keys are, and the
+		// search for a repeat is quadratic.
+		bit := uint64(1) << keyBit(strs[i])
+		if *seen&bit != 0 {
+			if j := m.findStr(strs[i]); j >= 0 {
+				m.vals[j] = boxed.Index(i + 1).Interface()
+				continue
+			}
+		}
+		*seen |= bit
+		m.keys = append(m.keys, boxed.Index(i).Interface())
+		m.vals = append(m.vals, boxed.Index(i+1).Interface())
+		last := len(m.keys) - 1
+		switch {
+		case m.index != nil:
+			m.index[m.keys[last]] = last
+		case len(m.keys) > smallStringMap:
+			m.index = make(map[any]int, cap(m.keys))
+			for j, k := range m.keys {
+				m.index[k] = j
+			}
+		}
+	}
+}
+
+// keyBit is NewStringPairs' filter of repeated keys: a bit number from a
+// key's length and a few of its bytes (the last two, where header names
+// like X-Header-01 and X-Header-02 differ, and the middle one), mixed.
+// Equal keys get the same bit; a false match only costs a search.
+func keyBit(s string) uint {
+	h := uint64(len(s))
+	if n := len(s); n > 0 {
+		h ^= uint64(s[n-1])<<8 | uint64(s[n/2])<<16 | uint64(s[0])<<24
+		if n > 1 {
+			h ^= uint64(s[n-2]) << 32
+		}
+	}
+	return uint((h * 0x9E3779B97F4A7C15) >> 58)
 }
 
 // Len returns the number of entries.

@@ -14,6 +14,8 @@ import (
 )
 
 // Invoker runs a Lambda function synchronously; *lambda.Host is one.
+// Invoke must return when ctx ends: a cache miss calls it on the request's
+// own goroutine.
 type Invoker interface {
 	Invoke(ctx context.Context, function string, payload []byte) ([]byte, *lambda.FunctionError, error)
 }
@@ -114,7 +116,7 @@ func (a *Authorizer) Authorize(ctx context.Context, r *Request) (*Result, error)
 	// The key is the stage and the identity values, NUL-separated: a
 	// stage's deployment has its own cache.
 	var kb [maxKeyBuf]byte
-	key := append(kb[:0], r.Event.Stage...)
+	key := append(kb[:0], r.stage()...)
 	for _, id := range ids {
 		key = append(key, 0)
 		key = append(key, id...)
@@ -128,36 +130,46 @@ func (a *Authorizer) Authorize(ctx context.Context, r *Request) (*Result, error)
 // miss runs the function for a key that is not cached, sharing the call with
 // concurrent misses of the same key. It is apart from Authorize so that the
 // hit path's buffers stay on the stack.
+//
+// The first caller (the leader) calls the function itself, with its own
+// context, and the others wait for its outcome: a miss costs no goroutine
+// hand-off. When the leader's context ends first (its client is gone), its
+// call is not the others' answer: it is abandoned, and one of them calls
+// again, so one client's disconnect does not fail the others. Every caller
+// returns at its own context's end (500).
 func (a *Authorizer) miss(ctx context.Context, r *Request, key []byte, ids []string) (*Result, error) {
 	skey := string(key)
-	cl, leader := a.cache.join(skey)
-	if leader {
-		// The event is built now, from r, which the caller owns; the
-		// shared call must not end with the leader's request, so it runs
-		// detached, bounded by the function's own timeout.
-		payload, err := a.event(r, ids)
-		if err != nil {
-			cl.err = a.internal(err)
-			a.cache.finish(skey, cl, time.Time{}, false)
-			return nil, cl.err
-		}
-		go func() {
-			cl.out, cl.err = a.call(context.WithoutCancel(ctx), payload)
+	for {
+		cl, leader := a.cache.join(skey)
+		if leader {
+			out, err := a.invoke(ctx, r, ids)
+			if err != nil && ctx.Err() != nil {
+				a.cache.abandon(skey, cl)
+				return nil, a.internal(fmt.Errorf("authorizer %s: %w", a.cfg.Function, ctx.Err()))
+			}
+			cl.out, cl.err = out, err
 			// Only results are cached, not 401s or failures: "For a
 			// valid policy, API Gateway caches the returned policy"
 			// (docs/authorizers.md).
-			a.cache.finish(skey, cl, a.now().Add(a.ttl), cl.err == nil)
-		}()
+			a.cache.finish(skey, cl, a.now().Add(a.ttl), err == nil)
+			if err != nil {
+				return nil, err
+			}
+			return a.decide(out, r)
+		}
+		select {
+		case <-cl.done:
+		case <-ctx.Done():
+			return nil, a.internal(fmt.Errorf("authorizer %s: %w", a.cfg.Function, ctx.Err()))
+		}
+		if cl.abandoned {
+			continue
+		}
+		if cl.err != nil {
+			return nil, cl.err
+		}
+		return a.decide(cl.out, r)
 	}
-	select {
-	case <-cl.done:
-	case <-ctx.Done():
-		return nil, a.internal(fmt.Errorf("authorizer %s: %w", a.cfg.Function, ctx.Err()))
-	}
-	if cl.err != nil {
-		return nil, cl.err
-	}
-	return a.decide(cl.out, r)
 }
 
 // invoke builds the event, calls the function and parses its result.

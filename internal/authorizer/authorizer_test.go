@@ -27,6 +27,9 @@ func (fi *funcInvoker) Invoke(_ context.Context, _ string, payload []byte) ([]by
 
 const allowAll = `{"principalId":"p","policyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:*/*/*/*"}]},"context":{"k":"v"}}`
 
+// benchAllow is bench/lambdafn's answer (aws-lambda-go's encoding).
+const benchAllow = `{"principalId":"bench-user","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":["execute-api:Invoke"],"Effect":"Allow","Resource":["arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*"]}]},"context":{"beta":true,"quota":1000,"tier":"gold"}}`
+
 func allowInvoker() *funcInvoker {
 	return &funcInvoker{f: func([]byte) ([]byte, *lambda.FunctionError, error) { return []byte(allowAll), nil, nil }}
 }
@@ -127,21 +130,102 @@ func TestSingleflight(t *testing.T) {
 	}
 }
 
-func TestWaiterContextCanceled(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	inv := &funcInvoker{f: func([]byte) ([]byte, *lambda.FunctionError, error) {
-		<-release
+// blockInvoker blocks every call until release is closed or the call's
+// context ends, as *lambda.Host does, then allows.
+type blockInvoker struct {
+	calls   atomic.Int64
+	release chan struct{}
+}
+
+func (bi *blockInvoker) Invoke(ctx context.Context, _ string, _ []byte) ([]byte, *lambda.FunctionError, error) {
+	bi.calls.Add(1)
+	select {
+	case <-bi.release:
 		return []byte(allowAll), nil, nil
-	}}
-	a, _ := New(tokenConfig(300), inv, Options{})
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
-	defer cancel()
-	_, err := a.Authorize(ctx, tokenRequest("GET", "/pets", "tok"))
-	wantErr(t, err, 500, "AuthorizerConfigurationException", restConfigError)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("cause = %v", err)
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
 	}
+}
+
+func TestWaiterContextCanceled(t *testing.T) {
+	t.Run("leader", func(t *testing.T) {
+		inv := &blockInvoker{release: make(chan struct{})}
+		defer close(inv.release)
+		a, _ := New(tokenConfig(300), inv, Options{})
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		_, err := a.Authorize(ctx, tokenRequest("GET", "/pets", "tok"))
+		wantErr(t, err, 500, "AuthorizerConfigurationException", restConfigError)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("cause = %v", err)
+		}
+	})
+	t.Run("waiter", func(t *testing.T) {
+		inv := &blockInvoker{release: make(chan struct{})}
+		a, _ := New(tokenConfig(300), inv, Options{})
+		leader := make(chan error, 1)
+		go func() {
+			_, err := a.Authorize(t.Context(), tokenRequest("GET", "/pets", "tok"))
+			leader <- err
+		}()
+		for inv.calls.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		_, err := a.Authorize(ctx, tokenRequest("GET", "/pets", "tok"))
+		wantErr(t, err, 500, "AuthorizerConfigurationException", restConfigError)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("cause = %v", err)
+		}
+		close(inv.release)
+		if err := <-leader; err != nil {
+			t.Fatalf("leader: %v", err)
+		}
+		if n := inv.calls.Load(); n != 1 {
+			t.Fatalf("calls = %d, want 1", n)
+		}
+	})
+	// The leader's client goes away during the call: the others are not
+	// failed by it, one of them calls again.
+	t.Run("leader gone, waiter served", func(t *testing.T) {
+		inv := &blockInvoker{release: make(chan struct{})}
+		a, _ := New(tokenConfig(300), inv, Options{})
+		lctx, lcancel := context.WithCancel(t.Context())
+		leader := make(chan error, 1)
+		go func() {
+			_, err := a.Authorize(lctx, tokenRequest("GET", "/pets", "tok"))
+			leader <- err
+		}()
+		for inv.calls.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		waiter := make(chan error, 1)
+		go func() {
+			_, err := a.Authorize(t.Context(), tokenRequest("GET", "/pets", "tok"))
+			waiter <- err
+		}()
+		time.Sleep(20 * time.Millisecond) // the waiter joins the leader's call
+		lcancel()
+		err := <-leader
+		wantErr(t, err, 500, "AuthorizerConfigurationException", restConfigError)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("leader's cause = %v", err)
+		}
+		for inv.calls.Load() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		close(inv.release)
+		if err := <-waiter; err != nil {
+			t.Fatalf("waiter: %v", err)
+		}
+		if n := inv.calls.Load(); n != 2 {
+			t.Fatalf("calls = %d, want 2", n)
+		}
+		if _, err := a.Authorize(t.Context(), tokenRequest("GET", "/pets", "tok")); err != nil || inv.calls.Load() != 2 {
+			t.Fatalf("after: %v, %d calls (want the waiter's result cached)", err, inv.calls.Load())
+		}
+	})
 }
 
 func TestCacheExpiryAndEviction(t *testing.T) {
@@ -302,6 +386,21 @@ func BenchmarkAuthorize(b *testing.B) {
 	b.Run("cache=miss", func(b *testing.B) {
 		a, _ := New(tokenConfig(0), allowInvoker(), Options{})
 		r := tokenRequest("GET", "/pets", "allow-token-0123456789")
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.Authorize(ctx, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// A REQUEST miss of the authorizer_cached request with the bench
+	// function's answer: the event, the call, the parse.
+	b.Run("cache=miss/type=REQUEST", func(b *testing.B) {
+		inv := &funcInvoker{f: func([]byte) ([]byte, *lambda.FunctionError, error) { return []byte(benchAllow), nil, nil }}
+		a, _ := New(Config{Name: "r", Protocol: model.REST, Type: TypeRequest, Function: "f",
+			IdentitySource: "method.request.header.Authorization"}, inv, Options{})
+		r := missRequest()
 		ctx := context.Background()
 		b.ReportAllocs()
 		for b.Loop() {

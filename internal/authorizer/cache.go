@@ -22,6 +22,9 @@ type call struct {
 	done chan struct{}
 	out  *Output
 	err  error
+	// abandoned means the leader's context ended during the call: its
+	// outcome is not the waiters', who join again.
+	abandoned bool
 }
 
 // cache is a bounded LRU of results with a TTL, and the set of calls in
@@ -102,7 +105,7 @@ func (c *cache) len() int {
 }
 
 // join returns the call in flight for key, or starts one: leader is true
-// when the caller must run fn and then call finish.
+// when the caller must call the function and then finish or abandon.
 func (c *cache) join(key string) (cl *call, leader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -123,5 +126,15 @@ func (c *cache) finish(key string, cl *call, expires time.Time, cacheable bool) 
 	c.mu.Lock()
 	delete(c.inflight, key)
 	c.mu.Unlock()
+	close(cl.done)
+}
+
+// abandon ends the leader's call without an outcome: the waiters join
+// again, and one of them calls the function.
+func (c *cache) abandon(key string, cl *call) {
+	c.mu.Lock()
+	delete(c.inflight, key)
+	c.mu.Unlock()
+	cl.abandoned = true
 	close(cl.done)
 }

@@ -22,6 +22,7 @@ package authorizer
 import (
 	"errors"
 	"fmt"
+	"net/textproto"
 	"regexp"
 	"strings"
 
@@ -113,9 +114,10 @@ const (
 
 // source is one parsed identity source.
 type source struct {
-	kind sourceKind
-	name string
-	expr string // as written, for errors and docs
+	kind  sourceKind
+	name  string
+	canon string // a header's name in canonical form, for Params.Header
+	expr  string // as written, for errors and docs
 }
 
 // plan is the compiled form of a Config.
@@ -223,7 +225,11 @@ func parseSource(proto model.Protocol, expr string) (source, error) {
 			if name == "" {
 				return source{}, fmt.Errorf("%q names no parameter", expr)
 			}
-			return source{kind: pf.kind, name: name, expr: expr}, nil
+			s := source{kind: pf.kind, name: name, expr: expr}
+			if s.kind == srcHeader {
+				s.canon = textproto.CanonicalMIMEHeaderKey(name)
+			}
+			return s, nil
 		}
 	}
 	return source{}, fmt.Errorf("%q is not one of %s", expr, allowed)

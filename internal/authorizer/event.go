@@ -3,7 +3,7 @@ package authorizer
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
@@ -12,11 +12,19 @@ import (
 )
 
 // Request describes the request being authorized, after route matching.
+// The request itself comes either as Params, read as the authorizer needs
+// it (the gateway's way: a cache hit reads only the identity sources), or
+// as a ready Event with ContextVar.
 type Request struct {
+	// Params reads the request's identity sources and, when the function
+	// is called, describes the request for its event. When it is set,
+	// Event and ContextVar are not used.
+	Params Params
 	// Event is the request as the Lambda proxy event describes it (method,
 	// paths, headers and query in order with repeats, path parameters,
-	// stage and stage variables, requestContext values). Its Body and
-	// Context.Authorizer are ignored: authorizer events carry neither.
+	// stage and stage variables, requestContext values), when Params is
+	// nil. Its Body and Context.Authorizer are ignored: authorizer events
+	// carry neither.
 	Event *proxyevent.Request
 	// MethodARN is the ARN of the method being called,
 	// arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path
@@ -24,7 +32,8 @@ type Request struct {
 	// and the resource the returned policy is evaluated against.
 	MethodARN string
 	// ContextVar returns the value of $context.<name> for context.X and
-	// $context.X identity sources; nil means no context variable is set.
+	// $context.X identity sources when Params is nil; nil means no context
+	// variable is set.
 	ContextVar func(name string) (string, bool)
 	// Resource is the REST API's resource policy evaluated for this
 	// request, or nil when the API has none. The returned policy is then
@@ -35,24 +44,70 @@ type Request struct {
 	Resource *iam.Result
 }
 
+// Params is a request as its holder (the gateway) reads it. The identity
+// sources are read on every Authorize, so they should not allocate;
+// EventRequest is called only when the function is called (a cache miss,
+// or no cache). "" means absent for every value.
+type Params interface {
+	// Header returns a header's value, the name matched
+	// case-insensitively (it is given in canonical form,
+	// textproto.CanonicalMIMEHeaderKey) and Host included, as in the proxy
+	// event: the last value of a repeated header, or all of them joined
+	// with "," when join is set.
+	Header(name string, join bool) string
+	// Query returns a query string parameter's decoded value, the name
+	// matched exactly: the last value, or all of them joined with ","
+	// when join is set.
+	Query(name string, join bool) string
+	// StageVariable returns a stage variable.
+	StageVariable(name string) string
+	// ContextValue returns $context.<name>; "stage" is the stage name.
+	ContextValue(name string) string
+	// EventRequest describes the request as Request.Event does; the
+	// authorizer does not modify it.
+	EventRequest() *proxyevent.Request
+}
+
+// stage returns the stage name of r, the first part of its cache key.
+func (r *Request) stage() string {
+	if r.Params != nil {
+		return r.Params.ContextValue("stage")
+	}
+	return r.Event.Stage
+}
+
 // identity appends the value of every identity source to dst and reports
 // whether all of them are present and non-empty. REST takes the last value
 // of a repeated header or query parameter (as the proxy event's single-value
 // maps do); HTTP APIs join repeated values with commas.
 func (a *Authorizer) identity(r *Request, dst []string) ([]string, bool) {
 	joined := a.cfg.Protocol != model.REST
-	for _, s := range a.plan.sources {
+	for i := range a.plan.sources {
+		s := &a.plan.sources[i]
 		var v string
-		switch s.kind {
-		case srcHeader:
-			v = lookup(r.Event.Headers, s.name, true, joined)
-		case srcQuery:
-			v = lookup(r.Event.Query, s.name, false, joined)
-		case srcStageVar:
-			v = lookup(r.Event.StageVariables, s.name, false, false)
-		case srcContext:
-			if r.ContextVar != nil {
-				v, _ = r.ContextVar(s.name)
+		if p := r.Params; p != nil {
+			switch s.kind {
+			case srcHeader:
+				v = p.Header(s.canon, joined)
+			case srcQuery:
+				v = p.Query(s.name, joined)
+			case srcStageVar:
+				v = p.StageVariable(s.name)
+			case srcContext:
+				v = p.ContextValue(s.name)
+			}
+		} else {
+			switch s.kind {
+			case srcHeader:
+				v = lookup(r.Event.Headers, s.name, true, joined)
+			case srcQuery:
+				v = lookup(r.Event.Query, s.name, false, joined)
+			case srcStageVar:
+				v = lookup(r.Event.StageVariables, s.name, false, false)
+			case srcContext:
+				if r.ContextVar != nil {
+					v, _ = r.ContextVar(s.name)
+				}
 			}
 		}
 		if v == "" {
@@ -81,7 +136,25 @@ func lookup(ps []proxyevent.Param, name string, fold, join bool) string {
 	return v
 }
 
+// The parts of a proxy event (proxyevent.AppendEvent, without a body and
+// without an authorizer) that an authorizer event leaves out or replaces.
+// None of them can occur inside a JSON string (their quotes would be
+// escaped) or as a header, query or path parameter (those values are
+// strings), so the first match is the structural one.
+const (
+	proxyV1Start     = `{`                                           // REST: the object's opening brace
+	proxyHTTP10Start = `{"version":"1.0",`                           // HTTP API 1.0
+	proxyHTTP20Start = `{"version":"2.0",`                           // HTTP API 2.0
+	proxyV1End       = `,"body":null,"isBase64Encoded":false}`       // 1.0 and REST
+	proxyNoAuth10    = `,"authorizer":{"claims":null,"scopes":null}` // 1.0 requestContext
+	proxyNoBinary20  = `,"isBase64Encoded":false`                    // 2.0, before stageVariables
+)
+
 // event builds the function's event. ids are the identity source values.
+// A REQUEST event is the authorizer's own keys followed by the proxy
+// event's, minus those authorizer events do not carry (docs/authorizers.md
+// #events): the proxy event is appended once, in place, and the few parts
+// it must not have are cut out of it.
 func (a *Authorizer) event(r *Request, ids []string) ([]byte, error) {
 	if a.cfg.Type == TypeToken {
 		b := make([]byte, 0, 64+len(ids[0])+len(r.MethodARN))
@@ -91,27 +164,33 @@ func (a *Authorizer) event(r *Request, ids []string) ([]byte, error) {
 		b = appendString(b, r.MethodARN)
 		return append(b, '}'), nil
 	}
-	ev := *r.Event
+	src := r.Event
+	if src == nil {
+		src = r.Params.EventRequest()
+	}
+	ev := *src
 	ev.Body, ev.Binary = nil, false
 	ev.Context.Authorizer = proxyevent.Authorizer{}
 	var format proxyevent.Format
-	var b []byte
+	var start string
+	b := make([]byte, 0, eventSize(&ev, ids))
 	switch {
 	case a.cfg.Protocol == model.REST:
-		format = proxyevent.REST
+		format, start = proxyevent.REST, proxyV1Start
 		b = append(b, `{"type":"REQUEST","methodArn":`...)
 		b = appendString(b, r.MethodARN)
 	case a.cfg.PayloadFormatVersion == "1.0":
-		format = proxyevent.HTTP10
-		joined := strings.Join(ids, ",")
+		format, start = proxyevent.HTTP10, proxyHTTP10Start
 		b = append(b, `{"version":"1.0","type":"REQUEST","methodArn":`...)
 		b = appendString(b, r.MethodARN)
 		b = append(b, `,"identitySource":`...)
-		b = appendString(b, joined)
+		i := len(b)
+		b = appendJoined(b, ids)
+		joined := b[i:] // still the same bytes if the append below moves b
 		b = append(b, `,"authorizationToken":`...)
-		b = appendString(b, joined)
+		b = append(b, joined...)
 	default:
-		format = proxyevent.HTTP20
+		format, start = proxyevent.HTTP20, proxyHTTP20Start
 		b = append(b, `{"version":"2.0","type":"REQUEST","routeArn":`...)
 		b = appendString(b, r.MethodARN)
 		b = append(b, `,"identitySource":[`...)
@@ -123,61 +202,80 @@ func (a *Authorizer) event(r *Request, ids []string) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	proxy, err := proxyevent.Event(format, &ev)
+	mark := len(b)
+	b, err := proxyevent.AppendEvent(b, format, &ev)
 	if err != nil {
 		return nil, err
 	}
-	err = eachRaw(proxy, func(key string, v json.RawMessage) error {
-		switch key {
-		case "version", "body", "isBase64Encoded":
-			return nil
-		case "requestContext":
-			if format == proxyevent.HTTP10 {
-				// The 1.0 proxy event's {"claims":null,"scopes":null}
-				// stands for "no authorizer"; the authorizer's own
-				// event has no authorizer key.
-				var rc []byte
-				rc = append(rc, '{')
-				err := eachRaw(v, func(k string, v json.RawMessage) error {
-					if k == "authorizer" {
-						return nil
-					}
-					if len(rc) > 1 {
-						rc = append(rc, ',')
-					}
-					rc = appendString(rc, k)
-					rc = append(rc, ':')
-					rc = append(rc, v...)
-					return nil
-				})
-				v = append(rc, '}')
-				if err != nil {
-					return err
-				}
-			}
-		}
-		b = append(b, ',')
-		b = appendString(b, key)
-		b = append(b, ':')
-		b = append(b, v...)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("authorizer event: %w", err)
+	// The proxy event's opening (with its version) becomes the comma
+	// after the authorizer's keys.
+	if !bytes.HasPrefix(b[mark:], []byte(start)) {
+		return nil, errEventLayout
 	}
-	return append(b, '}'), nil
+	b[mark] = ','
+	b = cut(b, mark+1, mark+len(start))
+	// Then what an authorizer event has not: body and isBase64Encoded
+	// (the proxy event's null and false), and in 1.0 the requestContext's
+	// authorizer.
+	if format == proxyevent.HTTP20 {
+		i := bytes.Index(b[mark:], []byte(proxyNoBinary20))
+		if i < 0 {
+			return nil, errEventLayout
+		}
+		return cut(b, mark+i, mark+i+len(proxyNoBinary20)), nil
+	}
+	if !bytes.HasSuffix(b, []byte(proxyV1End)) {
+		return nil, errEventLayout
+	}
+	b = append(b[:len(b)-len(proxyV1End)], '}')
+	if format == proxyevent.HTTP10 {
+		i := bytes.Index(b[mark:], []byte(proxyNoAuth10))
+		if i < 0 {
+			return nil, errEventLayout
+		}
+		b = cut(b, mark+i, mark+i+len(proxyNoAuth10))
+	}
+	return b, nil
 }
 
-// eachRaw calls f with every key of the JSON object data and its raw value,
-// in order.
-func eachRaw(data []byte, f func(key string, v json.RawMessage) error) error {
-	return eachKey(data, func(key string, dec *json.Decoder) error {
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return err
-		}
-		return f(key, v)
-	})
+// errEventLayout means proxyevent no longer writes what event cuts; the
+// golden events (testdata/events) fail first.
+var errEventLayout = errors.New("authorizer event: unexpected proxy event layout")
+
+// cut removes b[i:j].
+func cut(b []byte, i, j int) []byte {
+	return b[:i+copy(b[i:], b[j:])]
+}
+
+// eventSize estimates a REQUEST event's size, so that event allocates
+// once.
+func eventSize(ev *proxyevent.Request, ids []string) int {
+	n := 1536 + 2*len(ev.Path) + len(ev.RawQuery) + 2*len(ev.Resource)
+	for _, p := range ev.Headers {
+		n += 2*(len(p.Name)+len(p.Value)) + 12
+	}
+	for _, p := range ev.Query {
+		n += 2*(len(p.Name)+len(p.Value)) + 12
+	}
+	for _, p := range ev.PathParameters {
+		n += len(p.Name) + len(p.Value) + 6
+	}
+	for _, p := range ev.StageVariables {
+		n += len(p.Name) + len(p.Value) + 6
+	}
+	for _, id := range ids {
+		n += 2*len(id) + 4
+	}
+	return n
+}
+
+// appendJoined appends the identity values joined with "," as one JSON
+// string.
+func appendJoined(b []byte, ids []string) []byte {
+	if len(ids) == 1 {
+		return appendString(b, ids[0])
+	}
+	return appendString(b, strings.Join(ids, ","))
 }
 
 // appendString appends s as a JSON string, escaped as API Gateway escapes

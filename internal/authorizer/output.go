@@ -3,9 +3,7 @@ package authorizer
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
@@ -83,52 +81,62 @@ func (e *MalformedError) Unwrap() error { return e.Err }
 func ParseOutput(m Mode, name string, payload []byte) (*Output, error) {
 	var out Output
 	var havePrincipal, haveAuthorized bool
-	var policy json.RawMessage
-	err := eachKey(payload, func(key string, dec *json.Decoder) error {
+	var policy []byte
+	r := reader{data: payload}
+	// Each member's value is read as json.Decoder.Decode would read it on
+	// its own (depth 0), as the decoder this replaced did.
+	err := r.object(0, func(key string) error {
 		switch key {
 		case "principalId":
 			if m == Simple {
-				return skip(dec)
+				return r.skip(0)
 			}
-			s, err := decodeString(dec, key)
+			s, err := r.stringValue(key)
 			out.PrincipalID, havePrincipal = s, err == nil
 			return err
 		case "policyDocument":
 			if m == Simple {
-				return skip(dec)
+				return r.skip(0)
 			}
-			return dec.Decode(&policy)
+			v, err := r.value(0)
+			policy = v
+			return err
 		case "isAuthorized":
 			if m != Simple {
-				return skip(dec)
+				return r.skip(0)
 			}
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
+			v, err := r.value(0)
+			if err != nil {
 				return err
 			}
-			switch string(raw) {
+			switch string(v) {
 			case "true":
 				out.IsAuthorized = true
 			case "false":
+				// A repeated isAuthorized does not turn a true back to
+				// false: the decoder this replaced kept it so.
 			default:
-				return fmt.Errorf("isAuthorized is %s, not a boolean", raw)
+				return fmt.Errorf("isAuthorized is %s, not a boolean", v)
 			}
 			haveAuthorized = true
 			return nil
 		case "context":
-			kvs, err := parseContext(dec, m != PolicyREST)
+			kvs, err := r.context(m != PolicyREST)
 			out.Context = kvs
 			return err
 		case "usageIdentifierKey":
 			if m == Simple {
-				return skip(dec)
+				return r.skip(0)
 			}
-			s, err := decodeString(dec, key)
+			s, err := r.stringValue(key)
 			out.UsageIdentifierKey = s
 			return err
 		}
-		return skip(dec)
+		return r.skip(0)
 	})
+	if err == nil {
+		err = r.end()
+	}
 	if err != nil {
 		return nil, &MalformedError{Reason: "invalid JSON in response", Err: err}
 	}
@@ -142,7 +150,7 @@ func ParseOutput(m Mode, name string, payload []byte) (*Output, error) {
 	if !havePrincipal {
 		return nil, &MalformedError{Reason: "principalId is missing"}
 	}
-	if len(policy) == 0 || bytes.Equal(policy, []byte("null")) {
+	if len(policy) == 0 || string(policy) == "null" {
 		return nil, &MalformedError{Reason: "policyDocument is missing"}
 	}
 	p, err := iam.ParsePolicy(name, iam.IdentityPolicy, policy)
@@ -154,88 +162,67 @@ func ParseOutput(m Mode, name string, payload []byte) (*Output, error) {
 	return &out, nil
 }
 
-// eachKey calls f for every key of the JSON object in data, with dec
-// positioned at its value; f must consume the value.
-func eachKey(data []byte, f func(key string, dec *json.Decoder) error) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
+// stringValue reads a value that must be a string (the member key names
+// it in the error).
+func (r *reader) stringValue(key string) (string, error) {
+	if r.pos < len(r.data) && r.data[r.pos] == '"' {
+		return r.str()
+	}
+	v, err := r.value(0)
 	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("response is %v, not a JSON object", tok)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if err := f(tok.(string), dec); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the JSON object")
-	}
-	return nil
-}
-
-func skip(dec *json.Decoder) error {
-	var raw json.RawMessage
-	return dec.Decode(&raw)
-}
-
-func decodeString(dec *json.Decoder, key string) (string, error) {
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
 		return "", err
 	}
-	var s string
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", fmt.Errorf("%s is %s, not a string", key, raw)
-	}
-	err := json.Unmarshal(raw, &s)
-	return s, err
+	return "", fmt.Errorf("%s is %s, not a string", key, v)
 }
 
-// parseContext reads the context object (or null) in key order. A repeated
-// key keeps its first position and its last value, as a JSON object would.
-func parseContext(dec *json.Decoder, anyJSON bool) ([]KV, error) {
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return nil, err
+// context reads the context object (or null) in key order. A repeated key
+// keeps its first position and its last value, as a JSON object would.
+// Values other than strings, numbers and booleans are refused unless
+// anyJSON.
+func (r *reader) context(anyJSON bool) ([]KV, error) {
+	if r.pos < len(r.data) && r.data[r.pos] == 'n' {
+		return nil, r.literal("null")
 	}
-	if string(raw) == "null" {
-		return nil, nil
+	if r.pos < len(r.data) && r.data[r.pos] != '{' {
+		// Not an object: an error, once the value is known to be JSON.
+		v, err := r.value(0)
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("context is %s, not a JSON object", v)
 	}
 	var kvs []KV
-	err := eachKey(raw, func(key string, d *json.Decoder) error {
-		var v json.RawMessage
-		if err := d.Decode(&v); err != nil {
-			return err
-		}
+	err := r.object(0, func(key string) error {
 		kv := KV{Key: key}
-		switch c := v[0]; {
-		case c == '"':
-			if err := json.Unmarshal(v, &kv.String); err != nil {
+		if r.pos < len(r.data) && r.data[r.pos] == '"' {
+			raw, plain, err := r.strRaw()
+			if err != nil {
 				return err
 			}
-			kv.JSON = string(v)
-		case c == 't' || c == 'f' || c == '-' || (c >= '0' && c <= '9'):
-			kv.JSON, kv.String = string(v), string(v)
-		default:
-			if !anyJSON {
-				return fmt.Errorf("context value of %q is %s; it must be a string, number or boolean", key, v)
-			}
-			var b bytes.Buffer
-			if err := json.Compact(&b, v); err != nil {
+			if kv.String, err = unquote(raw, plain); err != nil {
 				return err
 			}
-			kv.JSON, kv.String = b.String(), b.String()
+			kv.JSON = string(raw)
+		} else {
+			v, err := r.value(1)
+			if err != nil {
+				return err
+			}
+			switch c := v[0]; {
+			case c == 't' || c == 'f' || c == '-' || (c >= '0' && c <= '9'):
+				kv.JSON = string(v)
+				kv.String = kv.JSON
+			default:
+				if !anyJSON {
+					return fmt.Errorf("context value of %q is %s; it must be a string, number or boolean", key, v)
+				}
+				var b bytes.Buffer
+				if err := json.Compact(&b, v); err != nil {
+					return err
+				}
+				kv.JSON = b.String()
+				kv.String = kv.JSON
+			}
 		}
 		for i := range kvs {
 			if kvs[i].Key == key {

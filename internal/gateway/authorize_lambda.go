@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/authorizer"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/proxyevent"
 )
 
 // authorizerKey names one Lambda authorizer of one API stage (a stage
@@ -86,14 +88,9 @@ func (g *Gateway) authorizeLambda(ex *exchange) error {
 	if az == nil {
 		return internalError(ex, fmt.Errorf("authorizer %q of route %s is not configured", ex.route.route.Authorizer, ex.route.route.Key))
 	}
-	req := &authorizer.Request{
-		Event:     ex.eventRequest(nil),
-		MethodARN: ex.methodARN(),
-		ContextVar: func(name string) (string, bool) {
-			v := ex.ContextValue(name)
-			return v, v != ""
-		},
-	}
+	// The authorizer reads the identity sources from the exchange; the
+	// event is built only when the function is called (a cache miss).
+	req := &authorizer.Request{Params: (*authorizerParams)(ex), MethodARN: ex.methodARN()}
 	// With a resource policy, API Gateway first looks for an explicit
 	// Deny in it alone ("pre-auth"), then combines it with the policy the
 	// function returns (docs/authorizers.md).
@@ -101,7 +98,8 @@ func (g *Gateway) authorizeLambda(ex *exchange) error {
 		if res.Decision == iam.ExplicitDeny {
 			return g.resourcePolicyDenied(ex, res)
 		}
-		req.Resource = &res
+		rp := res // on the heap only when there is a resource policy
+		req.Resource = &rp
 	}
 	res, err := az.Authorize(ex.in.Context(), req)
 	if err != nil {
@@ -109,4 +107,83 @@ func (g *Gateway) authorizeLambda(ex *exchange) error {
 	}
 	ex.authz = res
 	return nil
+}
+
+// authorizerParams is the exchange as an authorizer reads it
+// (authorizer.Params): the same values the proxy event carries
+// (eventRequest), read without building it.
+type authorizerParams exchange
+
+// Header is the proxy event's header: Go's canonical key first, then the
+// other spellings a request built in-process may hold; Host is
+// http.Request.Host.
+func (p *authorizerParams) Header(name string, join bool) string {
+	in := p.in
+	if name == "Host" {
+		return in.Host
+	}
+	vv := in.Header[name]
+	if vv == nil {
+		for k, v := range in.Header {
+			if strings.EqualFold(k, name) {
+				vv = append(vv, v...)
+			}
+		}
+	}
+	return pick(vv, join)
+}
+
+// Query decodes the raw query string as templateInput's orderedQuery does
+// ('+' is a space, a pair that does not decode is left out), in order.
+func (p *authorizerParams) Query(name string, join bool) string {
+	var v string
+	n := 0
+	for raw := p.in.URL.RawQuery; raw != ""; {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(k); err != nil || k != name {
+			continue
+		}
+		val, err := url.QueryUnescape(val)
+		if err != nil {
+			continue
+		}
+		if join && n > 0 {
+			v += "," + val
+		} else {
+			v = val
+		}
+		n++
+	}
+	return v
+}
+
+// StageVariable returns a stage variable of the request's stage.
+func (p *authorizerParams) StageVariable(name string) string {
+	return (*exchange)(p).StageVariable(name)
+}
+
+// ContextValue returns $context.<name>.
+func (p *authorizerParams) ContextValue(name string) string {
+	return (*exchange)(p).ContextValue(name)
+}
+
+// EventRequest describes the request for the authorizer's event.
+func (p *authorizerParams) EventRequest() *proxyevent.Request {
+	return (*exchange)(p).eventRequest(nil)
+}
+
+// pick is the last value, or all of them joined with ",".
+func pick(vv []string, join bool) string {
+	switch {
+	case len(vv) == 0:
+		return ""
+	case join:
+		return strings.Join(vv, ",")
+	}
+	return vv[len(vv)-1]
 }

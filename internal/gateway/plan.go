@@ -150,7 +150,8 @@ func NewPlan(cfg *config.Config, logs *LogSinks) (*Plan, error) {
 		for _, r := range api.Routes {
 			p.usesIAM = p.usesIAM || r.Authorization == model.AuthIAM
 			p.forwardsJWT = p.forwardsJWT || r.Integration.ForwardIdentity == model.ForwardJWT
-			p.usesLambda = p.usesLambda || r.Integration.Type == model.AWSProxy || r.Integration.Type == model.AWS || r.Authorization == model.AuthCustom
+			p.usesLambda = p.usesLambda || r.Integration.Type == model.AWSProxy || r.Integration.Type == model.AWS ||
+				(r.Authorization == model.AuthCustom && !tokenAuthorizer(api, r))
 		}
 	}
 	cognito, err := planCognito(cfg)
@@ -388,8 +389,16 @@ func (t uriTemplate) render(value func(name string) string) string {
 // UsesIAM reports whether a method uses AWS_IAM authorization.
 func (p *Plan) UsesIAM() bool { return p.usesIAM }
 
-// UsesLambda reports whether an integration invokes a Lambda function.
+// UsesLambda reports whether an integration or a REQUEST authorizer
+// invokes a Lambda function: their events carry the header names as the
+// client wrote them (rawheader). A TOKEN authorizer's event has no headers.
 func (p *Plan) UsesLambda() bool { return p.usesLambda }
+
+// tokenAuthorizer reports whether r's Lambda authorizer is a TOKEN one.
+func tokenAuthorizer(api *model.API, r *model.Route) bool {
+	a := api.Authorizers[r.Authorizer]
+	return a != nil && a.Type == "token"
+}
 
 // ForwardsJWT reports whether an integration forwards identity as a JWT.
 func (p *Plan) ForwardsJWT() bool { return p.forwardsJWT }

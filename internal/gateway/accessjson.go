@@ -12,8 +12,9 @@ import (
 
 // jsonLineHandler is a slog.Handler that writes each record as one JSON
 // line, in the shape of slog.JSONHandler ({"time":...,"level":...,"msg":
-// ...,attrs}) but without its generality: access logs are written once per
-// request, so this handler appends straight into a pooled buffer.
+// ...,attrs}) but without its generality. The access log itself appends
+// its lines directly (accessRecord.appendJSON); this handler is the
+// reference its tests compare those lines with.
 // Groups and WithAttrs are supported plainly (attrs prefixed, no nesting).
 type jsonLineHandler struct {
 	w      io.Writer

@@ -56,3 +56,25 @@ func BenchmarkAccessLogLine(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestAccessRecordMatchesSlog: the access log line appended directly is
+// byte for byte what the slog JSON handler writes for the same values.
+func TestAccessRecordMatchesSlog(t *testing.T) {
+	for _, r := range []accessRecord{
+		{requestID: "c0ffee-1", ip: "127.0.0.1", requestTime: "25/Nov/2026:03:40:00 +0000", httpMethod: "GET",
+			routeKey: "-", resourcePath: "/{proxy+}", path: "/prod/hello", status: 200, protocol: "HTTP/1.1",
+			responseLength: 78, integrationLatency: 1, responseLatency: 2, apiID: "abc123", stage: "prod"},
+		{requestID: "x", path: "/a\"b\\c\n\x01é\xff", status: 502, errorMessage: "Internal server error \"quoted\"", responseLength: -1},
+	} {
+		var viaSlog bytes.Buffer
+		now := time.Date(2026, 11, 25, 3, 40, 0, 123456789, time.UTC)
+		rec := slog.NewRecord(now, slog.LevelInfo, "access", 0)
+		rec.AddAttrs(r.attrs()...)
+		if err := newJSONLineHandler(&viaSlog).Handle(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(r.appendJSON(nil, now)); got != viaSlog.String() {
+			t.Errorf("direct line\n%s\nslog line\n%s", got, viaSlog.String())
+		}
+	}
+}

@@ -359,7 +359,7 @@ func (c *caller) signIn(user string) (string, error) {
 
 // cheap are the argon2id parameters the flow's ≥ 300/s target is
 // measured with (docs/cognito.md, "Passwords").
-var cheap = password.Params{MemoryKiB: 4096, Iterations: 1, Parallelism: 1}
+var cheap = password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}
 
 // TestFlows runs each benchmarked operation once, so that go test ./...
 // keeps the benchmarks working.

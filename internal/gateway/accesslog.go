@@ -40,10 +40,10 @@ var accessBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &
 // accessRecord is the default access log line's fields, in order.
 type accessRecord struct {
 	requestID, ip, requestTime, httpMethod, routeKey, resourcePath, path string
-	status                                                              int64
-	protocol                                                            string
-	responseLength, integrationLatency, responseLatency                 int64
-	apiID, stage, errorMessage                                          string
+	status                                                               int64
+	protocol                                                             string
+	responseLength, integrationLatency, responseLatency                  int64
+	apiID, stage, errorMessage                                           string
 }
 
 func newAccessRecord(ex *exchange) accessRecord {

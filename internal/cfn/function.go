@@ -61,9 +61,7 @@ type codeProps struct {
 
 func (tr *translator) function(r *Resource, props *yaml.Node, field string) {
 	var d functionProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	name, err := tr.s.physicalID(r, r.Node, field)
@@ -135,9 +133,7 @@ func (tr *translator) functionCode(r *Resource, code *yaml.Node, field, runtime 
 		return path, true
 	}
 	var c codeProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, code, field, &c)
-	if tr.es.Len() > before {
+	if !tr.decode(code, field, &c) {
 		return "", false
 	}
 	switch {
@@ -250,9 +246,7 @@ func (tr *translator) permission(r *Resource, props *yaml.Node, field string) {
 		PrincipalOrgID        string `yaml:"PrincipalOrgID"`
 		InvokedViaFunctionURL bool   `yaml:"InvokedViaFunctionUrl"`
 	}
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	fn := d.FunctionName

@@ -75,9 +75,7 @@ func (s *Stack) rootResourceID(r *Resource) string {
 
 func (tr *translator) restAPI(r *Resource, props *yaml.Node, field string) {
 	var d restAPIProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	id, _ := tr.s.physicalID(r, r.Node, field)
@@ -246,9 +244,7 @@ type restResourceProps struct {
 
 func (tr *translator) restResource(r *Resource, props *yaml.Node, field string) {
 	var d restResourceProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	if tr.restAPIOf(props, field, d.RestAPIID) == nil {
@@ -341,9 +337,7 @@ type restAuthorizerProps struct {
 
 func (tr *translator) restAuthorizer(r *Resource, props *yaml.Node, field string) {
 	var d restAuthorizerProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.restAPIOf(props, field, d.RestAPIID)
@@ -423,9 +417,7 @@ func (tr *translator) requestValidator(r *Resource, props *yaml.Node, field stri
 		ValidateRequestBody       bool   `yaml:"ValidateRequestBody"`
 		ValidateRequestParameters bool   `yaml:"ValidateRequestParameters"`
 	}
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.restAPIOf(props, field, d.RestAPIID)
@@ -455,9 +447,7 @@ func (tr *translator) restModel(r *Resource, props *yaml.Node, field string) {
 		Description string     `yaml:"Description"`
 		Schema      *yaml.Node `yaml:"Schema"`
 	}
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.restAPIOf(props, field, d.RestAPIID)
@@ -509,11 +499,10 @@ func (tr *translator) gatewayResponse(r *Resource, props *yaml.Node, field strin
 		ResponseParameters map[string]string `yaml:"ResponseParameters"`
 		ResponseTemplates  *yaml.Node        `yaml:"ResponseTemplates"`
 	}
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
+	before := tr.es.Len()
 	a := tr.restAPIOf(props, field, d.RestAPIID)
 	if a == nil {
 		return
@@ -596,9 +585,7 @@ type methodResponse struct {
 
 func (tr *translator) method(r *Resource, props *yaml.Node, field string) {
 	var d methodProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.restAPIOf(props, field, d.RestAPIID)
@@ -1013,9 +1000,7 @@ func (tr *translator) restDeployment(r *Resource, props *yaml.Node, field string
 		Description              string     `yaml:"Description"`
 		DeploymentCanarySettings *yaml.Node `yaml:"DeploymentCanarySettings"`
 	}
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.restAPIOf(props, field, d.RestAPIID)
@@ -1108,9 +1093,7 @@ func (tr *translator) restStage(r *Resource, props *yaml.Node, field string) {
 		Tags                 *yaml.Node        `yaml:"Tags"`
 		TracingEnabled       bool              `yaml:"TracingEnabled"`
 	}
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.restAPIOf(props, field, d.RestAPIID)

@@ -293,9 +293,7 @@ type httpAPIProps struct {
 
 func (tr *translator) httpAPI(r *Resource, props *yaml.Node, field string) {
 	var d httpAPIProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	id, _ := tr.s.physicalID(r, r.Node, field)
@@ -382,9 +380,7 @@ func (tr *translator) bodyFile(loc *yaml.Node, field string) *yaml.Node {
 		Etag    string `yaml:"Etag"`
 		Version string `yaml:"Version"`
 	}
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, loc, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(loc, field, &d) {
 		return nil
 	}
 	path, err := tr.localPath(d.Key)
@@ -450,9 +446,7 @@ type responseParamsDoc struct {
 
 func (tr *translator) integration(r *Resource, props *yaml.Node, field string) {
 	var d integrationProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	if tr.apiOf(props, field, d.ApiID) == nil {
@@ -547,9 +541,7 @@ type authorizerProps struct {
 
 func (tr *translator) authorizer(r *Resource, props *yaml.Node, field string) {
 	var d authorizerProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.apiOf(props, field, d.ApiID)
@@ -657,9 +649,7 @@ func openapiMethod(m string) bool {
 
 func (tr *translator) route(r *Resource, props *yaml.Node, field string) {
 	var d routeProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.apiOf(props, field, d.ApiID)
@@ -736,9 +726,7 @@ type stageProps struct {
 
 func (tr *translator) stage(r *Resource, props *yaml.Node, field string) {
 	var d stageProps
-	before := tr.es.Len()
-	yamlx.Decode(tr.es, props, field, &d)
-	if tr.es.Len() > before {
+	if !tr.decode(props, field, &d) {
 		return
 	}
 	a := tr.apiOf(props, field, d.ApiID)
@@ -763,4 +751,12 @@ func (tr *translator) stage(r *Resource, props *yaml.Node, field string) {
 	}
 	a.api.Stages = append(a.api.Stages, st)
 	a.hasStage = true
+}
+
+// decode decodes a resource's properties into d, and reports whether
+// that added no error.
+func (tr *translator) decode(props *yaml.Node, field string, d any) bool {
+	before := tr.es.Len()
+	yamlx.Decode(tr.es, props, field, d)
+	return tr.es.Len() == before
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -257,4 +258,22 @@ func FromSigV4(err error) *Error {
 		e.Message = "Missing Authentication Token"
 	}
 	return e
+}
+
+// Respond answers one request with serve's result, or with its error as
+// the service writes errors; name ("cognito-idp") starts the log line of
+// a refusal (debug) or an internal failure (error).
+func Respond(w http.ResponseWriter, log *slog.Logger, name string, serve func() (any, *Error)) {
+	requestID := NewRequestID()
+	out, e := serve()
+	if e != nil {
+		if e.Status >= 500 {
+			log.Error(name+": internal failure", "requestId", requestID, "err", e.Err)
+		} else {
+			log.Debug(name+": refused", "requestId", requestID, "type", e.Type, "message", e.Message)
+		}
+		WriteError(w, requestID, e)
+		return
+	}
+	WriteResult(w, requestID, out)
 }

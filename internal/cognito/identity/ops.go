@@ -35,18 +35,7 @@ var (
 // actions are unsigned (SDKs send them anonymously), so a signature, if
 // any, is not checked.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := awsjson.NewRequestID()
-	out, e := s.serve(r)
-	if e != nil {
-		if e.Status >= 500 {
-			s.log.Error("cognito-identity: internal failure", "requestId", requestID, "err", e.Err)
-		} else {
-			s.log.Debug("cognito-identity: refused", "requestId", requestID, "type", e.Type, "message", e.Message)
-		}
-		awsjson.WriteError(w, requestID, e)
-		return
-	}
-	awsjson.WriteResult(w, requestID, out)
+	awsjson.Respond(w, s.log, "cognito-identity", func() (any, *awsjson.Error) { return s.serve(r) })
 }
 
 func (s *Server) serve(r *http.Request) (any, *awsjson.Error) {

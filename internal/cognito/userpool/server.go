@@ -55,18 +55,7 @@ var (
 
 // ServeHTTP serves one JSON 1.1 request of the user pools API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := awsjson.NewRequestID()
-	out, e := s.serve(r)
-	if e != nil {
-		if e.Status >= 500 {
-			s.log.Error("cognito-idp: internal failure", "requestId", requestID, "err", e.Err)
-		} else {
-			s.log.Debug("cognito-idp: refused", "requestId", requestID, "type", e.Type, "message", e.Message)
-		}
-		awsjson.WriteError(w, requestID, e)
-		return
-	}
-	awsjson.WriteResult(w, requestID, out)
+	awsjson.Respond(w, s.log, "cognito-idp", func() (any, *awsjson.Error) { return s.serve(r) })
 }
 
 func (s *Server) serve(r *http.Request) (any, *awsjson.Error) {

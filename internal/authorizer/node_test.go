@@ -29,7 +29,8 @@ func (c *countingInvoker) Invoke(ctx context.Context, fn string, payload []byte)
 }
 
 // nodeHost starts a real Lambda host with the Node.js authorizers of
-// testdata/node and seed 002's, from examples/authorizer.
+// testdata/node, and seed 002's and the simple-response one from
+// examples/authorizer.
 func nodeHost(t *testing.T) *lambda.Host {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
@@ -49,10 +50,15 @@ func nodeHost(t *testing.T) *lambda.Host {
 	}
 	request := fn("request", "index.handler", 3)
 	request.Code = seed
+	// The HTTP API simple-response authorizer is the example's too.
+	simple := fn("simple", "index.handler", 3)
+	if simple.Code, err = filepath.Abs("../../examples/authorizer/simple"); err != nil {
+		t.Fatal(err)
+	}
 	h, err := lambda.New([]lambda.Function{
 		request,
 		fn("token", "token.handler", 1),
-		fn("simple", "simple.handler", 3),
+		simple,
 	}, lambda.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

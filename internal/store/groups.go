@@ -121,23 +121,9 @@ func (s *Store) DeleteGroup(ctx context.Context, groupName string) error {
 		if _, err := s.getGroup(ctx, tx, op, groupName); err != nil {
 			return err
 		}
-		key := nameKey(groupName)
-		for _, c := range []struct{ query, msg string }{
-			{`SELECT count(*) FROM iam_group_members WHERE group_key = ?`, "Cannot delete entity, must remove users from group first."},
-			{`SELECT count(*) FROM iam_group_policies WHERE group_key = ?`, "Cannot delete entity, must delete policies first."},
-		} {
-			var n int
-			if err := tx.QueryRowContext(ctx, s.q(c.query), key).Scan(&n); err != nil {
-				return fmt.Errorf("%s %s: %w", op, groupName, err)
-			}
-			if n > 0 {
-				return apiErr(op, CodeDeleteConflict, "%s", c.msg)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM iam_groups WHERE name_key = ?`), key); err != nil {
-			return fmt.Errorf("%s %s: %w", op, groupName, err)
-		}
-		return nil
+		return s.deleteUnused(ctx, tx, op, groupName, `DELETE FROM iam_groups WHERE name_key = ?`,
+			dependent{`SELECT count(*) FROM iam_group_members WHERE group_key = ?`, "Cannot delete entity, must remove users from group first."},
+			dependent{`SELECT count(*) FROM iam_group_policies WHERE group_key = ?`, "Cannot delete entity, must delete policies first."})
 	})
 }
 

@@ -261,17 +261,8 @@ func (s *Store) DeleteRole(ctx context.Context, roleName string) error {
 		if _, err := s.getRole(ctx, tx, op, roleName); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM iam_role_policies WHERE role_key = ?`), nameKey(roleName)).Scan(&n); err != nil {
-			return fmt.Errorf("%s %s: %w", op, roleName, err)
-		}
-		if n > 0 {
-			return apiErr(op, CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM iam_roles WHERE name_key = ?`), nameKey(roleName)); err != nil {
-			return fmt.Errorf("%s %s: %w", op, roleName, err)
-		}
-		return nil
+		return s.deleteUnused(ctx, tx, op, roleName, `DELETE FROM iam_roles WHERE name_key = ?`,
+			dependent{`SELECT count(*) FROM iam_role_policies WHERE role_key = ?`, "Cannot delete entity, must delete policies first."})
 	})
 }
 

@@ -126,25 +126,34 @@ func (s *Store) DeleteUser(ctx context.Context, userName string) error {
 		if _, err := s.getUser(ctx, tx, op, userName); err != nil {
 			return err
 		}
-		key := nameKey(userName)
-		for _, c := range []struct{ query, msg string }{
-			{`SELECT count(*) FROM iam_access_keys WHERE user_key = ?`, "Cannot delete entity, must delete access keys first."},
-			{`SELECT count(*) FROM iam_user_policies WHERE user_key = ?`, "Cannot delete entity, must delete policies first."},
-			{`SELECT count(*) FROM iam_group_members WHERE user_key = ?`, "Cannot delete entity, must remove users from group first."},
-		} {
-			var n int
-			if err := tx.QueryRowContext(ctx, s.q(c.query), key).Scan(&n); err != nil {
-				return fmt.Errorf("%s %s: %w", op, userName, err)
-			}
-			if n > 0 {
-				return apiErr(op, CodeDeleteConflict, "%s", c.msg)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM iam_users WHERE name_key = ?`), key); err != nil {
-			return fmt.Errorf("%s %s: %w", op, userName, err)
-		}
-		return nil
+		return s.deleteUnused(ctx, tx, op, userName, `DELETE FROM iam_users WHERE name_key = ?`,
+			dependent{`SELECT count(*) FROM iam_access_keys WHERE user_key = ?`, "Cannot delete entity, must delete access keys first."},
+			dependent{`SELECT count(*) FROM iam_user_policies WHERE user_key = ?`, "Cannot delete entity, must delete policies first."},
+			dependent{`SELECT count(*) FROM iam_group_members WHERE user_key = ?`, "Cannot delete entity, must remove users from group first."})
 	})
+}
+
+// dependent is a query counting what must go before an entity can be
+// deleted, and IAM's DeleteConflict message when something remains.
+type dependent struct{ query, msg string }
+
+// deleteUnused deletes the entity called name with del, after checking each
+// dependent is empty (DeleteConflict otherwise, as IAM answers).
+func (s *Store) deleteUnused(ctx context.Context, tx *sql.Tx, op, name, del string, deps ...dependent) error {
+	key := nameKey(name)
+	for _, d := range deps {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(d.query), key).Scan(&n); err != nil {
+			return fmt.Errorf("%s %s: %w", op, name, err)
+		}
+		if n > 0 {
+			return apiErr(op, CodeDeleteConflict, "%s", d.msg)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(del), key); err != nil {
+		return fmt.Errorf("%s %s: %w", op, name, err)
+	}
+	return nil
 }
 
 // ListUsers returns the users whose path starts with pathPrefix ("" or

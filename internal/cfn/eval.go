@@ -82,6 +82,24 @@ func join(prefix, key string) string {
 }
 
 // call evaluates one intrinsic function; at is the function's mapping.
+// scalarAndList reads the [scalar, list] arguments of Fn::Join and
+// Fn::Select.
+func (s *Stack) scalarAndList(arg *yaml.Node, field string, depth int) (string, []*yaml.Node, error) {
+	args, err := s.args(arg, field, depth, 2, 2)
+	if err != nil {
+		return "", nil, err
+	}
+	first, err := s.scalar(args[0], arg, field+"[0]")
+	if err != nil {
+		return "", nil, err
+	}
+	items, err := s.list(args[1], arg, field+"[1]")
+	if err != nil {
+		return "", nil, err
+	}
+	return first, items, nil
+}
+
 func (s *Stack) call(name string, at, arg *yaml.Node, field string, depth int) (*yaml.Node, error) {
 	switch name {
 	case "Ref":
@@ -89,15 +107,7 @@ func (s *Stack) call(name string, at, arg *yaml.Node, field string, depth int) (
 	case "Fn::GetAtt":
 		return s.getAtt(at, arg, field, depth)
 	case "Fn::Join":
-		args, err := s.args(arg, field, depth, 2, 2)
-		if err != nil {
-			return nil, err
-		}
-		delim, err := s.scalar(args[0], arg, field+"[0]")
-		if err != nil {
-			return nil, err
-		}
-		items, err := s.list(args[1], arg, field+"[1]")
+		delim, items, err := s.scalarAndList(arg, field, depth)
 		if err != nil {
 			return nil, err
 		}
@@ -111,15 +121,7 @@ func (s *Stack) call(name string, at, arg *yaml.Node, field string, depth int) (
 	case "Fn::Sub":
 		return s.sub(at, arg, field, depth)
 	case "Fn::Select":
-		args, err := s.args(arg, field, depth, 2, 2)
-		if err != nil {
-			return nil, err
-		}
-		is, err := s.scalar(args[0], arg, field+"[0]")
-		if err != nil {
-			return nil, err
-		}
-		items, err := s.list(args[1], arg, field+"[1]")
+		is, items, err := s.scalarAndList(arg, field, depth)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -116,6 +117,11 @@ func runHelper(mode string) int {
 			c := exec.Command("sleep", "60")
 			_ = c.Start()
 			respond([]byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, os.Getpid(), c.Process.Pid)))
+		case "cpus":
+			var ev struct{ Millis int }
+			_ = json.Unmarshal(body, &ev)
+			time.Sleep(time.Duration(ev.Millis) * time.Millisecond)
+			respond([]byte(fmt.Sprintf(`{"numCPU":%d,"cpus":%s}`, runtime.NumCPU(), mustJSON(allowedCPUs()))))
 		case "errorraw":
 			c, _, _ := rc.do("POST", "/invocation/"+id+"/error", []byte("plain text failure"),
 				map[string]string{"Lambda-Runtime-Function-Error-Type": "Custom.Plain"})
@@ -142,6 +148,14 @@ func runHelper(mode string) int {
 			respond(body)
 		}
 	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // runEchoServer is the benchmark baseline: a plain Go HTTP echo server in

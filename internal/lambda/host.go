@@ -62,6 +62,7 @@ type Host struct {
 	legacyTO   bool
 	pools      map[string]*pool
 	tempDirs   []string
+	cpus       *cpuPlacer // nil: processes run on every CPU
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -95,6 +96,7 @@ func New(fns []Function, opts Options) (*Host, error) {
 		legacyTO: opts.LegacyTimeoutError,
 		pools:    make(map[string]*pool, len(fns)),
 		closing:  make(chan struct{}),
+		cpus:     newCPUPlacer(allowedCPUs()),
 	}
 	if h.region == "" {
 		h.region = "us-east-1"

@@ -25,9 +25,10 @@ import (
 // own loopback Runtime API listener, so requests need no routing and a
 // process can only see its own invocations.
 type sandbox struct {
-	p   *pool
-	pid int
-	srv *http.Server
+	p        *pool
+	pid      int
+	srv      *http.Server
+	cpuSlots []int // given back to the host's cpuPlacer when the process exits
 
 	next    chan *invocation // cap 1: the pool gives a sandbox one invocation at a time
 	stopped chan struct{}    // closed by kill
@@ -168,7 +169,9 @@ func (p *pool) spawn(reqID string) (*sandbox, *FunctionError, error) {
 		initFailed: make(chan struct{}),
 		spawned:    time.Now(),
 	}
-	if err := cmd.Start(); err != nil {
+	cpus, slots := p.host.cpus.place(p.fn.MemorySize)
+	if err := startOnCPUs(cmd, cpus); err != nil {
+		p.host.cpus.release(slots)
 		_ = ln.Close()
 		_ = rd.Close()
 		_ = wr.Close()
@@ -179,6 +182,7 @@ func (p *pool) spawn(reqID string) (*sandbox, *FunctionError, error) {
 	}
 	_ = wr.Close()
 	sb.pid = cmd.Process.Pid
+	sb.cpuSlots = slots
 	sb.srv = &http.Server{
 		Handler:           sb,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -196,6 +200,7 @@ func (p *pool) spawn(reqID string) (*sandbox, *FunctionError, error) {
 			// The group may still hold the function's children.
 			_ = syscall.Kill(-sb.pid, syscall.SIGKILL)
 			sb.exitErr = err
+			p.host.cpus.release(sb.cpuSlots)
 			close(sb.exited)
 			_ = sb.srv.Close()
 			p.forget(sb)
@@ -203,6 +208,7 @@ func (p *pool) spawn(reqID string) (*sandbox, *FunctionError, error) {
 	if !ok {
 		sb.kill()
 		_ = cmd.Wait()
+		p.host.cpus.release(slots)
 		_ = ln.Close()
 		_ = rd.Close()
 		p.forget(sb)

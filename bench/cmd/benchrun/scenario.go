@@ -134,43 +134,42 @@ const (
 
 // gatehouseYAML is the main configuration shared by the scenarios: one REST
 // API "bench" with stage prod whose variable backend is the bench backend.
-const gatehouseYAML = `listen: {{.Listen}}
+var gatehouseYAML = benchConfig("REST")
+
+// benchConfig is the main configuration of one API "bench" of protocol
+// (REST or HTTP) defined in api.yaml, with stage prod whose variable
+// backend is the bench backend.
+func benchConfig(protocol string) string {
+	return `listen: {{.Listen}}
 admin: {{.Admin}}
 apis:
   - name: bench
-    protocol: REST
+    protocol: ` + protocol + `
     definition: api.yaml
     stages:
       prod:
         variables: {backend: "{{.Backend}}"}
 `
+}
 
 // httpProxyAPI is a greedy http_proxy route to the backend, as AWS exports it.
-const httpProxyAPI = `openapi: 3.0.1
-info: {title: bench, version: "1"}
-paths:
-  /{proxy+}:
-    x-amazon-apigateway-any-method:
-      parameters:
-        - {name: proxy, in: path, required: true, schema: {type: string}}
-      x-amazon-apigateway-integration:
-        type: http_proxy
-        httpMethod: ANY
-        uri: http://${stageVariables.backend}/{proxy}
-        requestParameters:
-          integration.request.path.proxy: method.request.path.proxy
-        passthroughBehavior: when_no_match
-`
+var httpProxyAPI = restProxyAPI("", "")
 
 // iamProxyAPI is httpProxyAPI with AWS_IAM authorization.
-const iamProxyAPI = `openapi: 3.0.1
+var iamProxyAPI = restProxyAPI("", "      x-amazon-apigateway-auth: {type: AWS_IAM}\n")
+
+// restProxyAPI is the OpenAPI document of the REST scenarios: a greedy
+// http_proxy route to the backend, as AWS exports it. components (the
+// lines of a top-level components object) and methodAuth (lines of the
+// method object, six spaces in) say how the method is authorized.
+func restProxyAPI(components, methodAuth string) string {
+	return `openapi: 3.0.1
 info: {title: bench, version: "1"}
-paths:
+` + components + `paths:
   /{proxy+}:
     x-amazon-apigateway-any-method:
-      parameters:
+` + methodAuth + `      parameters:
         - {name: proxy, in: path, required: true, schema: {type: string}}
-      x-amazon-apigateway-auth: {type: AWS_IAM}
       x-amazon-apigateway-integration:
         type: http_proxy
         httpMethod: ANY
@@ -179,6 +178,7 @@ paths:
           integration.request.path.proxy: method.request.path.proxy
         passthroughBehavior: when_no_match
 `
+}
 
 // Benchmark credentials: a seeded user whose 10-statement policy allows
 // the route with its last statement.
@@ -196,7 +196,11 @@ const iamSeed = `iam:
         - name: invoke
           document:
             Version: "2012-10-17"
-            Statement:
+            Statement:` + benchStatements
+
+// benchStatements are the 10 statements of the benchmark user's identity
+// policy (a YAML list, 14 spaces in); the last one allows the route.
+const benchStatements = `
               - {Effect: Deny, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/DELETE/*"}
               - {Effect: Deny, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/*/admin/*"}
               - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/dev/*"}

@@ -13,9 +13,7 @@ import (
 
 // tokenAuthorizerAPI is httpProxyAPI behind a Lambda TOKEN authorizer whose
 // results are cached for 300 s (AWS's default TTL), as AWS exports it.
-const tokenAuthorizerAPI = `openapi: 3.0.1
-info: {title: bench, version: "1"}
-components:
+var tokenAuthorizerAPI = restProxyAPI(`components:
   securitySchemes:
     bench-token:
       type: apiKey
@@ -27,21 +25,9 @@ components:
         identitySource: method.request.header.Authorization
         authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:benchauth/invocations
         authorizerResultTtlInSeconds: 300
-paths:
-  /{proxy+}:
-    x-amazon-apigateway-any-method:
-      security:
+`, `      security:
         - bench-token: []
-      parameters:
-        - {name: proxy, in: path, required: true, schema: {type: string}}
-      x-amazon-apigateway-integration:
-        type: http_proxy
-        httpMethod: ANY
-        uri: http://${stageVariables.backend}/{proxy}
-        requestParameters:
-          integration.request.path.proxy: method.request.path.proxy
-        passthroughBehavior: when_no_match
-`
+`)
 
 // authorizerFunctions runs bench/lambdafn as the TOKEN authorizer.
 const authorizerFunctions = `functions:

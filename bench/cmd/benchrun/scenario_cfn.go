@@ -51,16 +51,7 @@ Resources:
 `
 
 // openapiHTTPConfig is the OpenAPI twin of cfnHTTPConfig.
-const openapiHTTPConfig = `listen: {{.Listen}}
-admin: {{.Admin}}
-apis:
-  - name: bench
-    protocol: HTTP
-    definition: api.yaml
-    stages:
-      prod:
-        variables: {backend: "{{.Backend}}"}
-`
+var openapiHTTPConfig = benchConfig("HTTP")
 
 // openapiHTTPAPI is the HTTP API of cfnHTTPTemplate as API Gateway
 // exports it.

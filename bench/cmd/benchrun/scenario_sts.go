@@ -26,18 +26,7 @@ const benchRole = "BenchRole"
 const sessionPolicy = `
             Version: "2012-10-17"
             Statement:
-              - {Effect: Allow, Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/` + benchRole + `"}
-              - {Effect: Deny, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/DELETE/*"}
-              - {Effect: Deny, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/*/admin/*"}
-              - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/dev/*"}
-              - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/test/*"}
-              - {Effect: Allow, Action: "s3:GetObject", Resource: "*"}
-              - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/POST/orders"}
-              - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/PUT/orders/*"}
-              - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/GET/orders/*", Condition: {IpAddress: {"aws:SourceIp": "10.0.0.0/8"}}}
-              - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/GET/pets*"}
-              - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/prod/GET/hello*"}
-`
+              - {Effect: Allow, Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/` + benchRole + `"}` + benchStatements
 
 // stsSeed is the IAM store of sts_temp_creds: user bench (iamSeed's key)
 // and role BenchRole, which trusts bench, with the same policy; STS on the

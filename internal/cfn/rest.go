@@ -89,25 +89,14 @@ func (tr *translator) restAPI(r *Resource, props *yaml.Node, field string) {
 	default:
 		tr.es.Add(at(props, "Mode"), field+".Mode", "must be overwrite or merge, not %q", d.Mode)
 	}
-	body := d.Body
-	if body == nil && d.BodyS3Location != nil {
-		if body = tr.bodyFile(d.BodyS3Location, field+".BodyS3Location"); body == nil {
-			return
-		}
-	}
-	if body != nil {
-		if body.Kind != yaml.MappingNode {
-			tr.es.Add(body, field+".Body", "must be an OpenAPI document (a mapping)")
-			return
-		}
-		def, err := openapi.Decode(tr.s.T.File, body, model.REST)
-		if err != nil {
-			tr.es.Append(err)
+	if d.Body != nil || d.BodyS3Location != nil {
+		def, title := tr.apiDefinition(d.Body, d.BodyS3Location, field, model.REST)
+		if def == nil {
 			return
 		}
 		api.Routes, api.Authorizers, api.GatewayResponses = def.Routes, def.Authorizers, def.GatewayResponses
 		api.BinaryMediaTypes, api.Models, api.ResourcePolicy = def.BinaryMediaTypes, def.Models, def.ResourcePolicy
-		if title := yamlx.Lookup(yamlx.Lookup(body, "info"), "title"); title != nil && d.Name == "" {
+		if title != nil && d.Name == "" {
 			api.Name = title.Value // as an import names the API
 		}
 	} else if d.Name == "" {
@@ -359,9 +348,8 @@ func (tr *translator) restAuthorizer(r *Resource, props *yaml.Node, field string
 	}
 	switch d.Type {
 	case "TOKEN", "REQUEST":
-		fn, err := openapi.LambdaFunction(d.AuthorizerURI)
-		if err != nil {
-			tr.es.Add(at(props, "AuthorizerUri"), field+".AuthorizerUri", "%v", err)
+		fn, ok := tr.lambdaFunction(props, field, "AuthorizerUri", d.AuthorizerURI)
+		if !ok {
 			return
 		}
 		az.Type, az.Function = strings.ToLower(d.Type), fn
@@ -398,16 +386,7 @@ func (tr *translator) restAuthorizer(r *Resource, props *yaml.Node, field string
 		tr.es.Add(at(props, "Type"), field+".Type", "unknown authorizer type %q (allowed: TOKEN, REQUEST, COGNITO_USER_POOLS)", d.Type)
 		return
 	}
-	if a.api.Authorizers == nil {
-		a.api.Authorizers = map[string]*model.Authorizer{}
-	}
-	if a.api.Authorizers[az.Name] != nil {
-		tr.es.Add(at(props, "Name"), field+".Name", "the API already has an authorizer named %q", az.Name)
-		return
-	}
-	a.api.Authorizers[az.Name] = az
-	id, _ := tr.s.physicalID(r, r.Node, field)
-	tr.authorizers[id] = az
+	tr.addAuthorizer(a.api, az, r, props, field)
 }
 
 func (tr *translator) requestValidator(r *Resource, props *yaml.Node, field string) {
@@ -963,11 +942,8 @@ func (tr *translator) methodValidation(a *restAPI, d *methodProps, props *yaml.N
 }
 
 type restStageDoc struct {
-	Variables        map[string]string `yaml:"Variables"`
-	AccessLogSetting *struct {
-		DestinationArn string `yaml:"DestinationArn"`
-		Format         string `yaml:"Format"`
-	} `yaml:"AccessLogSetting"`
+	Variables        map[string]string  `yaml:"Variables"`
+	AccessLogSetting *accessLogSettings `yaml:"AccessLogSetting"`
 }
 
 var stageNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
@@ -1018,10 +994,7 @@ func (tr *translator) restDeployment(r *Resource, props *yaml.Node, field string
 		sd.Variables = decodeStringMap(tr.es, yamlx.Lookup(d.StageDescription, "Variables"), field+".StageDescription.Variables")
 		if al := yamlx.Lookup(d.StageDescription, "AccessLogSetting"); al != nil {
 			if f := yamlx.Lookup(al, "Format"); f != nil {
-				sd.AccessLogSetting = &struct {
-					DestinationArn string `yaml:"DestinationArn"`
-					Format         string `yaml:"Format"`
-				}{Format: f.Value}
+				sd.AccessLogSetting = &accessLogSettings{Format: f.Value}
 			}
 		}
 	}
@@ -1102,10 +1075,7 @@ func (tr *translator) restStage(r *Resource, props *yaml.Node, field string) {
 	}
 	sd := restStageDoc{Variables: d.Variables}
 	if d.AccessLogSetting != nil {
-		var al struct {
-			DestinationArn string `yaml:"DestinationArn"`
-			Format         string `yaml:"Format"`
-		}
+		var al accessLogSettings
 		yamlx.Decode(tr.es, d.AccessLogSetting, field+".AccessLogSetting", &al)
 		sd.AccessLogSetting = &al
 	}

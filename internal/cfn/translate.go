@@ -303,24 +303,12 @@ func (tr *translator) httpAPI(r *Resource, props *yaml.Node, field string) {
 	}
 	switch {
 	case d.Body != nil || d.BodyS3Location != nil:
-		body := d.Body
-		if body == nil {
-			body = tr.bodyFile(d.BodyS3Location, field+".BodyS3Location")
-			if body == nil {
-				return
-			}
-		}
-		if body.Kind != yaml.MappingNode {
-			tr.es.Add(body, field+".Body", "must be an OpenAPI document (a mapping)")
-			return
-		}
-		def, err := openapi.Decode(tr.s.T.File, body, model.HTTP)
-		if err != nil {
-			tr.es.Append(err)
+		def, title := tr.apiDefinition(d.Body, d.BodyS3Location, field, model.HTTP)
+		if def == nil {
 			return
 		}
 		api.Routes, api.Authorizers, api.CORS = def.Routes, def.Authorizers, def.CORS
-		if title := yamlx.Lookup(yamlx.Lookup(body, "info"), "title"); title != nil && d.Name == "" {
+		if title != nil && d.Name == "" {
 			api.Name = title.Value // as an import names the API
 		}
 	case d.ProtocolType != "HTTP":
@@ -348,9 +336,8 @@ func (tr *translator) httpAPI(r *Resource, props *yaml.Node, field string) {
 		}
 		in := &model.Integration{Type: model.HTTPProxy, HTTPMethod: model.MethodAny, URI: d.Target, Timeout: model.DefaultHTTPAPITimeout, PayloadFormatVersion: "1.0"}
 		if strings.HasPrefix(d.Target, "arn:") {
-			fn, err := openapi.LambdaFunction(d.Target)
-			if err != nil {
-				tr.es.Add(at(props, "Target"), field+".Target", "%v", err)
+			fn, ok := tr.lambdaFunction(props, field, "Target", d.Target)
+			if !ok {
 				return
 			}
 			// Quick create uses payload format 2.0 for Lambda targets.
@@ -369,6 +356,28 @@ func (tr *translator) httpAPI(r *Resource, props *yaml.Node, field string) {
 	}
 	tr.apis[id] = a
 	tr.res.APIs = append(tr.res.APIs, api)
+}
+
+// apiDefinition decodes an API's OpenAPI document, Body or the file
+// BodyS3Location names, for HTTP and REST APIs alike. It returns nil
+// after reporting a problem; title is the document's info.title (nil
+// when absent), which names an API without Name as an import does.
+func (tr *translator) apiDefinition(body, bodyS3Location *yaml.Node, field string, protocol model.Protocol) (def *openapi.Definition, title *yaml.Node) {
+	if body == nil {
+		if body = tr.bodyFile(bodyS3Location, field+".BodyS3Location"); body == nil {
+			return nil, nil
+		}
+	}
+	if body.Kind != yaml.MappingNode {
+		tr.es.Add(body, field+".Body", "must be an OpenAPI document (a mapping)")
+		return nil, nil
+	}
+	def, err := openapi.Decode(tr.s.T.File, body, protocol)
+	if err != nil {
+		tr.es.Append(err)
+		return nil, nil
+	}
+	return def, yamlx.Lookup(yamlx.Lookup(body, "info"), "title")
 }
 
 // bodyFile reads an OpenAPI body named by BodyS3Location: gatehouse
@@ -461,9 +470,8 @@ func (tr *translator) integration(r *Resource, props *yaml.Node, field string) {
 			tr.es.Add(at(props, "IntegrationSubtype"), field+".IntegrationSubtype", "AWS service integrations (%s) are not supported (served: Lambda AWS_PROXY, HTTP_PROXY)", d.IntegrationSubtype)
 			return
 		}
-		fn, err := openapi.LambdaFunction(d.IntegrationURI)
-		if err != nil {
-			tr.es.Add(at(props, "IntegrationUri"), field+".IntegrationUri", "%v", err)
+		fn, ok := tr.lambdaFunction(props, field, "IntegrationUri", d.IntegrationURI)
+		if !ok {
 			return
 		}
 		in.Function = fn
@@ -569,9 +577,8 @@ func (tr *translator) authorizer(r *Resource, props *yaml.Node, field string) {
 			az.IdentitySource = "$request.header.Authorization"
 		}
 	case "REQUEST":
-		fn, err := openapi.LambdaFunction(d.AuthorizerURI)
-		if err != nil {
-			tr.es.Add(at(props, "AuthorizerUri"), field+".AuthorizerUri", "%v", err)
+		fn, ok := tr.lambdaFunction(props, field, "AuthorizerUri", d.AuthorizerURI)
+		if !ok {
 			return
 		}
 		az.Type, az.Function = "request", fn
@@ -591,14 +598,21 @@ func (tr *translator) authorizer(r *Resource, props *yaml.Node, field string) {
 		tr.es.Add(at(props, "AuthorizerType"), field+".AuthorizerType", "unknown authorizer type %q (allowed: JWT, REQUEST)", d.AuthorizerType)
 		return
 	}
-	if a.api.Authorizers == nil {
-		a.api.Authorizers = map[string]*model.Authorizer{}
+	tr.addAuthorizer(a.api, az, r, props, field)
+}
+
+// addAuthorizer adds the authorizer resource r declares to its API
+// (HTTP or REST), which refuses a second of the same name, and records
+// it by physical id for the routes and methods that name it.
+func (tr *translator) addAuthorizer(api *model.API, az *model.Authorizer, r *Resource, props *yaml.Node, field string) {
+	if api.Authorizers == nil {
+		api.Authorizers = map[string]*model.Authorizer{}
 	}
-	if a.api.Authorizers[az.Name] != nil {
+	if api.Authorizers[az.Name] != nil {
 		tr.es.Add(at(props, "Name"), field+".Name", "the API already has an authorizer named %q", az.Name)
 		return
 	}
-	a.api.Authorizers[az.Name] = az
+	api.Authorizers[az.Name] = az
 	id, _ := tr.s.physicalID(r, r.Node, field)
 	tr.authorizers[id] = az
 }
@@ -735,10 +749,7 @@ func (tr *translator) stage(r *Resource, props *yaml.Node, field string) {
 	}
 	st := &model.Stage{Name: d.StageName, Variables: d.StageVariables}
 	if d.AccessLogSettings != nil {
-		var al struct {
-			DestinationArn string `yaml:"DestinationArn"`
-			Format         string `yaml:"Format"`
-		}
+		var al accessLogSettings
 		yamlx.Decode(tr.es, d.AccessLogSettings, field+".AccessLogSettings", &al)
 		// The log group is CloudWatch's; locally the lines go to stdout.
 		st.AccessLog = model.AccessLog{Format: al.Format}
@@ -751,6 +762,25 @@ func (tr *translator) stage(r *Resource, props *yaml.Node, field string) {
 	}
 	a.api.Stages = append(a.api.Stages, st)
 	a.hasStage = true
+}
+
+// accessLogSettings is a stage's access log setting, the same document
+// for HTTP API stages (AccessLogSettings) and REST ones
+// (AccessLogSetting).
+type accessLogSettings struct {
+	DestinationArn string `yaml:"DestinationArn"`
+	Format         string `yaml:"Format"`
+}
+
+// lambdaFunction is the function a Lambda ARN or invocation URI property
+// names; a malformed one is reported at the property.
+func (tr *translator) lambdaFunction(props *yaml.Node, field, key, uri string) (string, bool) {
+	fn, err := openapi.LambdaFunction(uri)
+	if err != nil {
+		tr.es.Add(at(props, key), field+"."+key, "%v", err)
+		return "", false
+	}
+	return fn, true
 }
 
 // decode decodes a resource's properties into d, and reports whether

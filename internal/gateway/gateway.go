@@ -24,6 +24,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/rawheader"
+	"github.com/gatehouse/gatehouse/internal/uuid"
 	"github.com/gatehouse/gatehouse/sigv4"
 )
 
@@ -203,22 +204,10 @@ func newIDs() (requestID, extendedID, traceID string) {
 	for i := 0; i < len(b); i += 8 {
 		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
 	}
-	u := b[:16]
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
 	// The three ids are cut from one string: one allocation.
 	const extLen = 16 // base64 of 11 bytes
 	var all [36 + extLen + 40]byte
-	s := all[:36]
-	hex.Encode(s[0:8], u[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], u[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], u[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], u[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:36], u[10:16])
+	uuid.Encode(all[:36], uuid.MarkV4([16]byte(b[:16])))
 	base64.StdEncoding.Encode(all[36:36+extLen], b[16:27])
 	t := all[36+extLen:]
 	copy(t, "Root=1-")

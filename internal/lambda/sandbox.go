@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/uuid"
 )
 
 // sandbox is one function process (an "execution environment") with its
@@ -433,23 +435,7 @@ func (p *pool) timeoutError(id string, limit time.Duration) *FunctionError {
 
 // newRequestID returns a random (version 4) UUID, the shape of Lambda's
 // request IDs.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
+func newRequestID() string { return uuid.New() }
 
 // newTraceID returns an X-Ray trace header, not sampled.
 func newTraceID() string {

@@ -3,19 +3,18 @@ package sts
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/uuid"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/sigv4"
@@ -462,23 +461,5 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
-// newRequestID returns a UUID (version 4 layout), as STS's RequestId. It
-// identifies a request; it is not a secret.
-func newRequestID() string {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:36], b[10:16])
-	return string(s[:])
-}
+// newRequestID returns a UUID (version 4), as STS's RequestId.
+func newRequestID() string { return uuid.New() }

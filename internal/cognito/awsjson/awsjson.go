@@ -8,8 +8,6 @@ package awsjson
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/uuid"
 
 	"github.com/gatehouse/gatehouse/sigv4"
 )
@@ -168,28 +168,7 @@ func WriteError(w http.ResponseWriter, requestID string, e *Error) {
 }
 
 // NewRequestID returns a random UUID (version 4), as x-amzn-RequestId.
-func NewRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return FormatUUID(b)
-}
-
-// FormatUUID formats 16 bytes as 8-4-4-4-12 lowercase hex.
-func FormatUUID(b [16]byte) string {
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:36], b[10:16])
-	return string(s[:])
-}
+func NewRequestID() string { return uuid.New() }
 
 // Validation collects constraint violations of an operation's input and
 // renders them as AWS's message: "1 validation error detected: Value 'x'

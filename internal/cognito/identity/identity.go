@@ -37,6 +37,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/cognito/jwtkey"
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
 	"github.com/gatehouse/gatehouse/internal/sts"
+	"github.com/gatehouse/gatehouse/internal/uuid"
 )
 
 // Service is the X-Amz-Target prefix of the Cognito Identity API.
@@ -218,11 +219,6 @@ func regionOf(poolID string) string {
 	return r
 }
 
-func uuidBits(b *[16]byte) {
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-}
-
 // authenticatedID is the identity id of a provider's subject in a pool:
 // the same for the same pool, provider and sub, on every node.
 func (s *Server) authenticatedID(p *Pool, provider, sub string) string {
@@ -230,8 +226,7 @@ func (s *Server) authenticatedID(p *Pool, provider, sub string) string {
 	t := s.tag(p.ID)
 	copy(b[:4], t[:])
 	copy(b[4:], s.mac("auth", p.ID, provider, sub))
-	uuidBits(&b)
-	return regionOf(p.ID) + ":" + awsjson.FormatUUID(b)
+	return regionOf(p.ID) + ":" + uuid.Format(uuid.MarkV4(b))
 }
 
 // guestID returns a new identity id for a guest: random, and
@@ -243,9 +238,9 @@ func (s *Server) guestID(p *Pool) (string, error) {
 	if _, err := rand.Read(b[4:10]); err != nil {
 		return "", err
 	}
-	uuidBits(&b)
+	b = uuid.MarkV4(b)
 	copy(b[10:], s.mac("guest", p.ID, string(b[4:10])))
-	return regionOf(p.ID) + ":" + awsjson.FormatUUID(b), nil
+	return regionOf(p.ID) + ":" + uuid.Format(b), nil
 }
 
 // parseID finds the pool of an identity id and whether it is one of its

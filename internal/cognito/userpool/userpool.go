@@ -33,6 +33,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/cognito/password"
 	"github.com/gatehouse/gatehouse/internal/jwtauth"
 	"github.com/gatehouse/gatehouse/internal/sts"
+	"github.com/gatehouse/gatehouse/internal/uuid"
 	"github.com/gatehouse/gatehouse/sigv4"
 )
 
@@ -213,9 +214,7 @@ func (s *Server) subject(poolID, username string) string {
 	m.Write([]byte(strings.ToLower(username)))
 	var b [16]byte
 	copy(b[:], m.Sum(nil))
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return awsjson.FormatUUID(b)
+	return uuid.Format(uuid.MarkV4(b))
 }
 
 // Issuer returns a hosted pool's issuer.

@@ -48,12 +48,7 @@ func (c *compactor) value(depth int) bool {
 	case ch == '{':
 		return c.object(depth)
 	case ch == '[':
-		p.i++
-		c.b = append(c.b, '[')
-		p.skip()
-		if p.i < len(p.s) && p.s[p.i] == ']' {
-			p.i++
-			c.b = append(c.b, ']')
+		if c.open('[', ']') {
 			return true
 		}
 		for {
@@ -61,21 +56,9 @@ func (c *compactor) value(depth int) bool {
 			if !c.value(depth + 1) {
 				return false
 			}
-			p.skip()
-			if p.i >= len(p.s) {
-				return false
+			if more, ok := c.afterValue(']'); !more {
+				return ok
 			}
-			switch p.s[p.i] {
-			case ',':
-				p.i++
-				c.b = append(c.b, ',')
-				continue
-			case ']':
-				p.i++
-				c.b = append(c.b, ']')
-				return true
-			}
-			return false
 		}
 	case ch == '"':
 		return c.str()
@@ -94,12 +77,7 @@ func (c *compactor) value(depth int) bool {
 
 func (c *compactor) object(depth int) bool {
 	p := &c.p
-	p.i++
-	c.b = append(c.b, '{')
-	p.skip()
-	if p.i < len(p.s) && p.s[p.i] == '}' {
-		p.i++
-		c.b = append(c.b, '}')
+	if c.open('{', '}') {
 		return true
 	}
 	// The keys seen so far, for the repeated-key check; on the stack for
@@ -132,22 +110,46 @@ func (c *compactor) object(depth int) bool {
 		if !c.value(depth + 1) {
 			return false
 		}
-		p.skip()
-		if p.i >= len(p.s) {
-			return false
+		if more, ok := c.afterValue('}'); !more {
+			return ok
 		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-			c.b = append(c.b, ',')
-			continue
-		case '}':
-			p.i++
-			c.b = append(c.b, '}')
-			return true
-		}
-		return false
 	}
+}
+
+// open copies the opening byte of an array or object and reports whether
+// the closing one follows at once (an empty one, copied too).
+func (c *compactor) open(opening, closing byte) (empty bool) {
+	p := &c.p
+	p.i++
+	c.b = append(c.b, opening)
+	p.skip()
+	if p.i < len(p.s) && p.s[p.i] == closing {
+		p.i++
+		c.b = append(c.b, closing)
+		return true
+	}
+	return false
+}
+
+// afterValue copies what follows an element or member: a ',' (more is
+// true) or the closing byte (ok is true). Anything else is not JSON.
+func (c *compactor) afterValue(closing byte) (more, ok bool) {
+	p := &c.p
+	p.skip()
+	if p.i >= len(p.s) {
+		return false, false
+	}
+	switch p.s[p.i] {
+	case ',':
+		p.i++
+		c.b = append(c.b, ',')
+		return true, true
+	case closing:
+		p.i++
+		c.b = append(c.b, closing)
+		return false, true
+	}
+	return false, false
 }
 
 // str copies a string value. Strings of printable ASCII without escapes,

@@ -77,20 +77,28 @@ func (r *reader) object(depth int, f func(key string) error) error {
 		if err := f(key); err != nil {
 			return err
 		}
-		r.space()
-		if r.pos >= len(r.data) {
-			return r.syntaxError("unexpected end of input")
-		}
-		switch r.data[r.pos] {
-		case ',':
-			r.pos++
-		case '}':
-			r.pos++
-			return nil
-		default:
-			return r.syntaxError("missing ',' or '}' in object")
+		if done, err := r.afterValue('}', "object"); done || err != nil {
+			return err
 		}
 	}
+}
+
+// afterValue reads what follows a member of an object or an element of an
+// array (in names which): a ',' (more to come) or closing (done).
+func (r *reader) afterValue(closing byte, in string) (done bool, err error) {
+	r.space()
+	if r.pos >= len(r.data) {
+		return false, r.syntaxError("unexpected end of input")
+	}
+	switch r.data[r.pos] {
+	case ',':
+		r.pos++
+		return false, nil
+	case closing:
+		r.pos++
+		return true, nil
+	}
+	return false, r.syntaxError("missing ',' or '" + string(closing) + "' in " + in)
 }
 
 // value reads one value and returns its bytes as written. depth is the
@@ -127,18 +135,8 @@ func (r *reader) skip(depth int) error {
 			if err := r.skip(depth + 1); err != nil {
 				return err
 			}
-			r.space()
-			if r.pos >= len(r.data) {
-				return r.syntaxError("unexpected end of input")
-			}
-			switch r.data[r.pos] {
-			case ',':
-				r.pos++
-			case ']':
-				r.pos++
-				return nil
-			default:
-				return r.syntaxError("missing ',' or ']' in array")
+			if done, err := r.afterValue(']', "array"); done || err != nil {
+				return err
 			}
 		}
 	case c == '"':

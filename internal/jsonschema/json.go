@@ -210,18 +210,27 @@ func (p *parser) object(depth int) (uint32, error) {
 			return 0, err
 		}
 		n++
-		p.skipSpace()
-		if p.pos < len(p.src) && p.src[p.pos] == ',' {
-			p.pos++
-			p.skipSpace()
-			continue
+		if done, err := p.afterValue('}', "an object"); done || err != nil {
+			return n, err
 		}
-		if p.pos < len(p.src) && p.src[p.pos] == '}' {
-			p.pos++
-			return n, nil
-		}
-		return 0, p.errorf("expected ',' or '}' in an object")
 	}
+}
+
+// afterValue reads what follows a member of an object or an element of an
+// array (in names which): a ',' and the space after it (more to come), or
+// closing (done).
+func (p *parser) afterValue(closing byte, in string) (done bool, err error) {
+	p.skipSpace()
+	if p.pos < len(p.src) && p.src[p.pos] == ',' {
+		p.pos++
+		p.skipSpace()
+		return false, nil
+	}
+	if p.pos < len(p.src) && p.src[p.pos] == closing {
+		p.pos++
+		return true, nil
+	}
+	return false, p.errorf("expected ',' or '%c' in %s", closing, in)
 }
 
 func (p *parser) array(depth int) (uint32, error) {
@@ -237,17 +246,9 @@ func (p *parser) array(depth int) (uint32, error) {
 			return 0, err
 		}
 		n++
-		p.skipSpace()
-		if p.pos < len(p.src) && p.src[p.pos] == ',' {
-			p.pos++
-			p.skipSpace()
-			continue
+		if done, err := p.afterValue(']', "an array"); done || err != nil {
+			return n, err
 		}
-		if p.pos < len(p.src) && p.src[p.pos] == ']' {
-			p.pos++
-			return n, nil
-		}
-		return 0, p.errorf("expected ',' or ']' in an array")
 	}
 }
 

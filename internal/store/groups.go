@@ -131,17 +131,11 @@ func (s *Store) DeleteGroup(ctx context.Context, groupName string) error {
 // as in IAM.
 func (s *Store) AddUserToGroup(ctx context.Context, groupName, userName string) error {
 	const op = "AddUserToGroup"
-	if err := checkName(op, "groupName", groupName, maxGroupName); err != nil {
-		return err
-	}
-	if err := checkName(op, "userName", userName, 128); err != nil {
+	if err := checkMembershipNames(op, groupName, userName); err != nil {
 		return err
 	}
 	return s.write(ctx, op, func(tx *sql.Tx) error {
-		if _, err := s.getGroup(ctx, tx, op, groupName); err != nil {
-			return err
-		}
-		if _, err := s.getUser(ctx, tx, op, userName); err != nil {
+		if err := s.groupAndUserExist(ctx, tx, op, groupName, userName); err != nil {
 			return err
 		}
 		var n int
@@ -160,21 +154,33 @@ func (s *Store) AddUserToGroup(ctx context.Context, groupName, userName string) 
 	})
 }
 
+// checkMembershipNames checks the names a membership operation takes.
+func checkMembershipNames(op, groupName, userName string) error {
+	if err := checkName(op, "groupName", groupName, maxGroupName); err != nil {
+		return err
+	}
+	return checkName(op, "userName", userName, 128)
+}
+
+// groupAndUserExist fails with NoSuchEntity, naming the group first, as
+// IAM does, when either is missing.
+func (s *Store) groupAndUserExist(ctx context.Context, tx *sql.Tx, op, groupName, userName string) error {
+	if _, err := s.getGroup(ctx, tx, op, groupName); err != nil {
+		return err
+	}
+	_, err := s.getUser(ctx, tx, op, userName)
+	return err
+}
+
 // RemoveUserFromGroup removes a user from a group. A user that is not a
 // member is NoSuchEntity with the user message, as IAM answers.
 func (s *Store) RemoveUserFromGroup(ctx context.Context, groupName, userName string) error {
 	const op = "RemoveUserFromGroup"
-	if err := checkName(op, "groupName", groupName, maxGroupName); err != nil {
-		return err
-	}
-	if err := checkName(op, "userName", userName, 128); err != nil {
+	if err := checkMembershipNames(op, groupName, userName); err != nil {
 		return err
 	}
 	return s.write(ctx, op, func(tx *sql.Tx) error {
-		if _, err := s.getGroup(ctx, tx, op, groupName); err != nil {
-			return err
-		}
-		if _, err := s.getUser(ctx, tx, op, userName); err != nil {
+		if err := s.groupAndUserExist(ctx, tx, op, groupName, userName); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM iam_group_members WHERE group_key = ? AND user_key = ?`),

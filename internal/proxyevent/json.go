@@ -100,6 +100,26 @@ func appendIntField(dst []byte, name string, n int64) []byte {
 	return strconv.AppendInt(appendKey(dst, name), n, 10)
 }
 
+// The appendNext*Field helpers write a field that follows another in the
+// same object: the comma, then the field. Most fields of the event follow
+// another, so the pair is written in one call.
+
+// appendNextStringField appends `,"name":"value"`.
+func appendNextStringField(dst []byte, name, value string) []byte {
+	return appendStringField(append(dst, ','), name, value)
+}
+
+// appendNextNullableField appends `,"name":"value"`, or `,"name":null`
+// when value is empty.
+func appendNextNullableField(dst []byte, name, value string) []byte {
+	return appendNullableField(append(dst, ','), name, value)
+}
+
+// appendNextIntField appends `,"name":n`.
+func appendNextIntField(dst []byte, name string, n int64) []byte {
+	return appendIntField(append(dst, ','), name, n)
+}
+
 // appendBool appends true or false.
 func appendBool(dst []byte, b bool) []byte {
 	if b {

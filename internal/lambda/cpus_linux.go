@@ -24,13 +24,13 @@ func allowedCPUs() []int {
 }
 
 // startOnCPUs starts cmd with its CPU affinity set to cpus (all CPUs when
-// cpus is empty). Where the affinity cannot be changed (a seccomp profile
-// may forbid it), the process starts on every CPU: the placement is an
-// emulation of Lambda's CPU share, not something a function relies on. A child inherits the affinity of the thread that forks
+// cpus is empty). A child inherits the affinity of the thread that forks
 // it, so the fork happens on a locked thread whose affinity is narrowed
 // for the moment of the fork, then restored. (Setting the child's affinity
 // after Start would race with its runtime, which sizes itself from the
-// affinity as it starts.)
+// affinity as it starts.) Where the affinity cannot be changed (a seccomp
+// profile may forbid it), the process starts on every CPU: the placement
+// emulates Lambda's CPU share; no function relies on it.
 func startOnCPUs(cmd *exec.Cmd, cpus []int) error {
 	if len(cpus) == 0 {
 		return cmd.Start()

@@ -14,9 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/uuid"
-
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/uuid"
 	"github.com/gatehouse/gatehouse/sigv4"
 )
 

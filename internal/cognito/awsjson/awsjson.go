@@ -17,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/uuid"
-
 	"github.com/gatehouse/gatehouse/sigv4"
 )
 
